@@ -1,0 +1,1 @@
+"""Accounts, passwords, two-factor, sessions and access scope (issue #4 onwards)."""

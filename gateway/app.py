@@ -1,0 +1,83 @@
+"""The Starlette application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypedDict
+
+import httpx
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from schema import build_schema
+
+from .health import healthz, readyz
+from .middleware.body_limit import BodyLimitMiddleware
+from .middleware.request_id import RequestIdMiddleware
+from .middleware.security_headers import SecurityHeadersMiddleware
+from .settings import Settings
+from .view import GraphQLView
+
+
+class State(TypedDict):
+    """What the lifespan shares with every request (``request.state``)."""
+
+    http: httpx.AsyncClient
+    redis: Redis
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the gateway ASGI app.
+
+    The one ``httpx.AsyncClient`` (connection pool to the FHIR server) and the one Redis pool live in the
+    lifespan and reach requests through lifespan state; nothing is module-global.
+
+    Args:
+        settings: The gateway settings.
+
+    Returns:
+        The application.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        timeout = httpx.Timeout(
+            connect=settings.fhir_connect_timeout,
+            read=settings.fhir_read_timeout,
+            write=settings.fhir_read_timeout,
+            pool=settings.fhir_pool_timeout,
+        )
+        limits = httpx.Limits(
+            max_connections=settings.fhir_max_connections,
+            max_keepalive_connections=settings.fhir_max_connections,
+        )
+        redis = Redis.from_url(
+            str(settings.redis_url),
+            socket_timeout=settings.redis_timeout,
+            socket_connect_timeout=settings.redis_timeout,
+        )
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as http:
+            try:
+                yield {"http": http, "redis": redis}
+            finally:
+                await redis.aclose()
+
+    view = GraphQLView(build_schema(settings), settings)
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/graphql", view, methods=["GET", "POST"]),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(SecurityHeadersMiddleware, development=settings.development),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,1 @@
+"""ASGI middleware, one concern per module, applied in the order of DESIGN.md section 3."""

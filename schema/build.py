@@ -1,0 +1,44 @@
+"""Assembles the schema and every guard on it in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from .common import FHIR_DATE_SCALAR, FhirDate
+from .config import SchemaSettings
+from .errors import PortalSchema, PublicErrors
+from .query import Query
+
+
+def build_schema(settings: SchemaSettings) -> PortalSchema:
+    """Build the GraphQL schema with its guards.
+
+    Depth, alias and token limits always apply. Introspection and field suggestions exist only in
+    development (style-and-security.md B.2 rows 1-3, 7, 8). Errors leave through ``PublicErrors``.
+    """
+    # Factories, not instances: Strawberry then makes fresh extensions for every request.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        PublicErrors,
+    ]
+    if not settings.development:
+        extensions.append(DisableIntrospection)
+    return PortalSchema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(
+            disable_field_suggestions=not settings.development, scalar_map={FhirDate: FHIR_DATE_SCALAR}
+        ),
+    )

@@ -1,0 +1,109 @@
+"""What clients and logs see of errors.
+
+Clients get a message they may show and an ``extensions.code`` (DESIGN.md section 7); anything unexpected
+becomes "Unexpected error." with code INTERNAL. Logs get the error class, the path and the request id, never
+the message: messages of unexpected errors can carry PHI from upstream.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode, public_error_for
+
+logger = logging.getLogger("gateway.graphql")
+
+UNEXPECTED = "Unexpected error."
+
+# Raised by graphql-core or a scalar while coercing the client's own variables: the client's mistake.
+_INPUT_ERRORS = (GraphQLError, ValueError, TypeError)
+
+
+def _is_input_error(error: GraphQLError) -> bool:
+    """Errors outside execution (no path) describe the document or variables the client sent."""
+    return error.path is None and (
+        error.original_error is None or isinstance(error.original_error, _INPUT_ERRORS)
+    )
+
+
+def to_public(error: GraphQLError) -> GraphQLError:
+    """Rewrite one error into what the client may see."""
+    extensions: dict[str, Any]
+    if _is_input_error(error):
+        message, extensions = error.message, {"code": ErrorCode.BAD_USER_INPUT.value}
+    else:
+        public = public_error_for(error.original_error) if error.original_error else None
+        if public is None:
+            message, extensions = UNEXPECTED, {"code": ErrorCode.INTERNAL.value}
+        else:
+            message, extensions = public.message, {"code": public.code.value}
+            if public.issues:
+                extensions["issues"] = list(public.issues)
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )
+
+
+class PublicErrors(SchemaExtension):
+    """Replace every error of the result by its public form (runs after ``process_errors`` logged it)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [to_public(error) for error in errors]  # type: ignore[union-attr]
+
+
+class PortalSchema(strawberry.Schema):
+    """A Strawberry schema whose error log carries no error messages."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = execution_context.context if execution_context else None
+        request_id = context.request_id if isinstance(context, RequestContext) else None
+        for error in errors:
+            original = error.original_error
+            expected = _is_input_error(error) or (
+                original is not None and public_error_for(original) is not None
+            )
+            if expected:
+                logger.info(
+                    "graphql error",
+                    extra={
+                        "request_id": request_id,
+                        "error_class": type(original or error).__name__,
+                        "path": _path(error),
+                    },
+                )
+                continue
+            # Frames only: the exception's message (and so any PHI in it) stays out of the log.
+            frames = "".join(traceback.format_tb(original.__traceback__)) if original else ""
+            logger.error(
+                "unexpected error while resolving",
+                extra={
+                    "request_id": request_id,
+                    "error_class": type(original or error).__name__,
+                    "path": _path(error),
+                    "frames": frames,
+                },
+            )
+
+
+def _path(error: GraphQLError) -> str | None:
+    return ".".join(str(part) for part in error.path) if error.path else None

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Everything both commands need on a fresh machine: the Python venv with the project installed, Debian's
+# redis-server, and Java 17 + Maven for fhir-server/. Re-running is cheap: each step is skipped when done.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+python="${PYTHON:-python3.11}"
+command -v "$python" >/dev/null || python=python3
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "bootstrap: Python 3.11+ is required" >&2; exit 1; }
+
+# The venv is reinstalled only when pyproject.toml changed (its hash is stamped inside the venv).
+stamp=".venv/.pyproject.sha256"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing the Python environment (.venv)"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  echo "$want" > "$stamp"
+fi
+
+if ! command -v redis-server >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing redis-server (Debian package)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    # The package starts a system service on 6379; the project runs its own servers instead.
+    (service redis-server stop || systemctl stop redis-server) >/dev/null 2>&1 || true
+  else
+    echo "bootstrap: redis-server is missing. Install it as root: apt-get install redis-server" >&2; exit 1
+  fi
+fi
+
+command -v java >/dev/null || { echo "bootstrap: Java 17+ is required (apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
+command -v mvn >/dev/null || { echo "bootstrap: Maven is required (apt-get install maven)" >&2; exit 1; }
+exit 0

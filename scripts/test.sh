@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The test command (`make test`): bootstrap, start what is not running (reusing what is), run the checks and
+# the whole test suite against the real HAPI FHIR server and a real Redis, then stop what this run started.
+#   scripts/test.sh [pytest args...]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+t0=$SECONDS
+
+scripts/bootstrap.sh
+
+REDIS_PORT="${PORTAL_TEST_REDIS_PORT:-6390}"
+FHIR_PORT="${PORTAL_TEST_FHIR_PORT:-8080}"
+export PORTAL_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export PORTAL_FHIR_BASE_URL="http://127.0.0.1:$FHIR_PORT/fhir"
+
+started_redis=no; started_fhir=no
+cleanup() {
+  [ "$started_fhir" = yes ] && scripts/fhir_server.sh stop --port "$FHIR_PORT" || true
+  [ "$started_redis" = yes ] && scripts/redis.sh stop --port "$REDIS_PORT" || true
+}
+trap cleanup EXIT
+
+if ! scripts/redis.sh status --port "$REDIS_PORT" >/dev/null 2>&1; then
+  scripts/redis.sh start --port "$REDIS_PORT"; started_redis=yes
+fi
+if ! scripts/fhir_server.sh status --port "$FHIR_PORT" >/dev/null 2>&1; then
+  scripts/fhir_server.sh start --profile test --port "$FHIR_PORT"; started_fhir=yes
+else
+  echo "fhir-server: reusing the server on 127.0.0.1:$FHIR_PORT"
+fi
+echo "test: services ready after $((SECONDS - t0)) s"
+
+echo "test: ruff, mypy, import contracts"
+.venv/bin/ruff check --quiet .
+.venv/bin/mypy
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+
+status=0
+.venv/bin/pytest "$@" || status=$?
+echo "test: finished in $((SECONDS - t0)) s"
+exit "$status"
