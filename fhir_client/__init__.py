@@ -35,13 +35,14 @@ from ._resource import JsonObject, Resource
 from ._retry import RetryPolicy
 from ._search import AnyOf, ParamValue, Prefixed, SearchOptions, SearchParams, ge, gt, le, lt
 from ._smart import SmartBackendAuth
-from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, make_http_client
+from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, AsyncClient, Limits, Timeout, make_http_client
 from ._writes import WriteResult
 
 __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "AnyOf",
+    "AsyncClient",
     "AuthKind",
     "AuthSettings",
     "BasicAuth",
@@ -68,6 +69,7 @@ __all__ = [
     "FhirTransportError",
     "FhirUnavailable",
     "JsonObject",
+    "Limits",
     "NoAuth",
     "OutcomeIssue",
     "ParamValue",
@@ -81,6 +83,7 @@ __all__ = [
     "SearchPage",
     "SearchParams",
     "SmartBackendAuth",
+    "Timeout",
     "UpstreamAuth",
     "WriteResult",
     "auth_from_settings",

@@ -19,7 +19,7 @@ from ._paging import checked_next_url
 from ._resource import Resource
 from ._search import SearchOptions, SearchParams, encode_search
 from ._send import Call, Sender
-from ._transport import AsyncClient
+from ._transport import AsyncClient, TransportError
 from ._writes import WriteMethods
 
 
@@ -82,6 +82,26 @@ class FhirClient(WriteMethods):
             breaker=sender.breaker,
             metrics=self._metrics,
         )
+
+    async def ping(self, *, within: float) -> bool:
+        """Whether the server answers ``GET [base]/metadata`` with 200 within ``within`` seconds.
+
+        For readiness probes: no retries, no circuit breaker, no counting, so it reports the server as it is
+        now and never trips or resets the breaker that real calls rely on.
+
+        Args:
+            within: Seconds to wait for the whole answer.
+
+        Returns:
+            True when the capability statement came back.
+        """
+        try:
+            response = await self._sender.http.get(
+                f"{self.base_url}/metadata", params={"_summary": "true"}, timeout=within
+            )
+        except TransportError:
+            return False
+        return response.status_code == 200
 
     def loader(self, resource_type: str) -> ReadLoader:
         """The read loader of ``resource_type`` for this client (made on first use; see ``ReadLoader``)."""

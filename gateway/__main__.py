@@ -12,6 +12,7 @@ from schema import build_schema
 
 from .app import create_app
 from .logs import configure_logging
+from .serve import server_config
 from .settings import Settings
 
 
@@ -34,15 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-    )
+    uvicorn.Server(server_config(create_app(settings), host=settings.host, port=settings.port)).run()
     return 0
 
 

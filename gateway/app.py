@@ -6,12 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
 
-import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from fhir_client import (
+    ClientOptions,
+    FhirClient,
+    Limits,
+    Timeout,
+    auth_from_settings,
+    make_http_client,
+)
 from schema import build_schema
 
 from .health import healthz, readyz
@@ -25,15 +32,16 @@ from .view import GraphQLView
 class State(TypedDict):
     """What the lifespan shares with every request (``request.state``)."""
 
-    http: httpx.AsyncClient
+    fhir: FhirClient
     redis: Redis
 
 
 def create_app(settings: Settings) -> Starlette:
     """Build the gateway ASGI app.
 
-    The one ``httpx.AsyncClient`` (connection pool to the FHIR server) and the one Redis pool live in the
-    lifespan and reach requests through lifespan state; nothing is module-global.
+    The one HTTP client (connection pool to the FHIR server), the root ``FhirClient`` (whose circuit breaker
+    and upstream credentials every request shares) and the one Redis pool live in the lifespan and reach
+    requests through lifespan state; nothing is module-global.
 
     Args:
         settings: The gateway settings.
@@ -44,13 +52,13 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        timeout = httpx.Timeout(
+        timeout = Timeout(
             connect=settings.fhir_connect_timeout,
             read=settings.fhir_read_timeout,
             write=settings.fhir_read_timeout,
             pool=settings.fhir_pool_timeout,
         )
-        limits = httpx.Limits(
+        limits = Limits(
             max_connections=settings.fhir_max_connections,
             max_keepalive_connections=settings.fhir_max_connections,
         )
@@ -59,9 +67,18 @@ def create_app(settings: Settings) -> Starlette:
             socket_timeout=settings.redis_timeout,
             socket_connect_timeout=settings.redis_timeout,
         )
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as http:
+        async with make_http_client(timeout=timeout, limits=limits) as http:
+            fhir = FhirClient(
+                http,
+                settings.fhir_base,
+                # Ids and search values appear in the upstream call log only in development.
+                options=ClientOptions(
+                    timeout=timeout, deadline=settings.fhir_deadline, log_phi=settings.development
+                ),
+                auth=auth_from_settings(settings.fhir_auth_settings()),
+            )
             try:
-                yield {"http": http, "redis": redis}
+                yield {"fhir": fhir, "redis": redis}
             finally:
                 await redis.aclose()
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+from fhir_client import FhirClient
 
 logger = logging.getLogger("gateway.health")
 
@@ -21,9 +22,9 @@ async def healthz(request: Request) -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     """200 when Redis and the FHIR server both answer within the readiness timeout, else 503."""
     timeout: float = request.app.state.settings.readiness_timeout
-    fhir_base: str = request.app.state.settings.fhir_base
+    fhir: FhirClient = request.state.fhir
     redis_ok, fhir_ok = await asyncio.gather(
-        _redis_ready(request.state.redis, timeout), _fhir_ready(request.state.http, fhir_base, timeout)
+        _redis_ready(request.state.redis, timeout), fhir.ping(within=timeout)
     )
     checks = {"redis": "ok" if redis_ok else "unavailable", "fhir": "ok" if fhir_ok else "unavailable"}
     ready = redis_ok and fhir_ok
@@ -39,13 +40,3 @@ async def _redis_ready(redis: Redis, limit: float) -> bool:
     except Exception as exc:  # any failure means "not ready"; the class is enough for the log
         logger.warning("redis not ready", extra={"error_class": type(exc).__name__})
         return False
-
-
-async def _fhir_ready(http: httpx.AsyncClient, fhir_base: str, limit: float) -> bool:
-    try:
-        # The capability statement is the readiness signal of a FHIR server; _summary keeps it small.
-        response = await http.get(f"{fhir_base}/metadata", params={"_summary": "true"}, timeout=limit)
-    except httpx.HTTPError as exc:
-        logger.warning("fhir not ready", extra={"error_class": type(exc).__name__})
-        return False
-    return response.status_code == 200

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fhir_client import FhirError, FhirStatusError, FhirTransportError
+from fhir_client import FhirError, FhirInvalidResource, FhirStatusError, FhirTransportError
 
 
 class ErrorCode(StrEnum):
@@ -61,6 +61,8 @@ def public_error_for(exc: BaseException) -> PublicError | None:
             ErrorCode.UPSTREAM_ERROR,
             issues=issues,
         )
+    if isinstance(exc, FhirInvalidResource):
+        return None  # the gateway built an invalid resource: our bug, so INTERNAL
     if isinstance(exc, FhirError):
         return PublicError("The health record system sent an unusable answer.", ErrorCode.UPSTREAM_ERROR)
     return None

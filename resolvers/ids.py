@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
+from fhir_client import is_fhir_id
 
 from .errors import BadUserInput
-
-# FHIR R4 id: 1-64 characters of [A-Za-z0-9-.] (http://hl7.org/fhir/R4/datatypes.html#id).
-_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
 def fhir_id(value: str) -> str:
     """Return ``value`` if it is a valid FHIR id, else raise ``BadUserInput`` (nothing goes upstream)."""
-    if not _FHIR_ID.match(value):
+    if not is_fhir_id(value):
         raise BadUserInput("id must be 1 to 64 letters, digits, '-' or '.'")
     return value

@@ -1,0 +1,15 @@
+"""Integration fixtures: the synthetic practice loaded into the real HAPI server once per session."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from fixtures import load_practice
+
+
+@pytest.fixture(scope="session")
+async def practice(fhir_base_url: str) -> dict[str, int]:
+    """Load the synthetic practice (idempotent) and return the expected count per resource type."""
+    return await asyncio.to_thread(load_practice, fhir_base_url)

@@ -1,0 +1,60 @@
+"""/healthz and /readyz against a real Redis and the real HAPI server, taken away and given back."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from gateway import Settings
+from tests.support.servers import RedisServer, TcpRelay, running_gateway
+
+
+@pytest.fixture
+async def redis_server() -> AsyncIterator[RedisServer]:
+    server = RedisServer()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def fhir_relay(fhir_base_url: str) -> AsyncIterator[TcpRelay]:
+    target = urlsplit(fhir_base_url)
+    relay = TcpRelay(target.hostname or "127.0.0.1", target.port or 80)
+    await relay.start()
+    yield relay
+    await relay.stop()
+
+
+async def _ready(client: httpx.AsyncClient) -> tuple[int, dict[str, str]]:
+    response = await client.get("/readyz")
+    return response.status_code, response.json()["checks"]
+
+
+async def test_readiness_follows_redis_and_fhir(
+    redis_server: RedisServer, fhir_relay: TcpRelay, fhir_base_url: str
+) -> None:
+    path = urlsplit(fhir_base_url).path
+    settings = Settings(
+        environment="test",
+        redis_url=redis_server.url,
+        fhir_base_url=f"http://127.0.0.1:{fhir_relay.port}{path}",
+        readiness_timeout=2.0,
+    )
+    async with running_gateway(settings) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok"})
+
+        await redis_server.stop()
+        assert await _ready(client) == (503, {"redis": "unavailable", "fhir": "ok"})
+        assert (await client.get("/healthz")).status_code == 200, "liveness does not depend on Redis"
+        await redis_server.start()
+        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok"})
+
+        await fhir_relay.stop()
+        assert await _ready(client) == (503, {"redis": "ok", "fhir": "unavailable"})
+        await fhir_relay.start()
+        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok"})
