@@ -42,11 +42,16 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """A throw-away Debian redis-server on a fixed loopback port, without persistence."""
+    """A throw-away Debian redis-server on a fixed loopback port; restartable with its data kept.
 
-    def __init__(self) -> None:
+    Args:
+        appendonly: Persist with an append-only file in ``folder`` (as production runs it); default none.
+    """
+
+    def __init__(self, *, appendonly: bool = False) -> None:
         self.port = free_port()
-        self._dir = tempfile.mkdtemp(prefix="portal-redis-")
+        self.appendonly = appendonly
+        self.folder = tempfile.mkdtemp(prefix="portal-redis-")
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -56,20 +61,14 @@ class RedisServer:
     async def start(self) -> None:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is not installed (scripts/bootstrap.sh installs it)"
+        persistence = (
+            ["--appendonly", "yes", "--appendfsync", "everysec"]
+            if self.appendonly
+            else ["--appendonly", "no"]
+        )
+        args = [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--dir", self.folder]
         self._process = subprocess.Popen(  # noqa: S603, ASYNC220 - fixed arguments; starts in milliseconds
-            [
-                binary,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                self._dir,
-            ],
+            args + persistence,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -82,6 +81,7 @@ class RedisServer:
                 await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
+        """SIGTERM: Redis shuts down cleanly and fsyncs the AOF, as a service manager would stop it."""
         if self._process is not None:
             self._process.terminate()
             await asyncio.to_thread(self._process.wait, 10)
@@ -89,7 +89,7 @@ class RedisServer:
 
     async def close(self) -> None:
         await self.stop()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class TcpRelay:

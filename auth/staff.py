@@ -1,0 +1,62 @@
+"""What practice staff may do to an account (behind the admin credential; the gateway guards the door).
+
+Unlocking lifts a lockout at once (DESIGN.md section 5: "until a password reset or staff unlock"). Disabling
+ends every session (ASVS 5.0 7.4.2) and refuses sign-in until staff enable the account again.
+"""
+
+from __future__ import annotations
+
+from .accounts import Account, AccountStatus, modify
+from .deps import Deps
+from .errors import AccountNotFound
+from .session_model import EndReason
+
+
+class Staff:
+    """Staff actions on accounts, by account id."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._d = deps
+
+    async def unlock(self, account_id: str) -> bool:
+        """Lift a lockout. Returns whether one was in force.
+
+        Raises:
+            AccountNotFound: No such account.
+        """
+        if await self._d.accounts.get(account_id) is None:
+            raise AccountNotFound("no such account")
+        was_locked = await self._d.lockout.clear(account_id)
+        self._d.events.emit("account.unlocked", account_id=account_id, by="staff", was_locked=was_locked)
+        return was_locked
+
+    async def disable(self, account_id: str) -> Account:
+        """Disable an account and end its sessions.
+
+        Raises:
+            AccountNotFound: No such account.
+        """
+        account = await self._set_status(account_id, AccountStatus.DISABLED)
+        await self._d.sessions.revoke_all(account_id, reason=EndReason.REVOKED)
+        self._d.events.emit("account.disabled", account_id=account_id)
+        return account
+
+    async def enable(self, account_id: str) -> Account:
+        """Enable a disabled account (``ACTIVE`` again; an unfinished enrollment goes back to ``INVITED``).
+
+        Raises:
+            AccountNotFound: No such account.
+        """
+        target = AccountStatus.ACTIVE
+        account = await self._d.accounts.get(account_id)
+        if account is not None and account.temporary_expires_at is not None:  # enrollment never finished
+            target = AccountStatus.INVITED
+        enabled = await self._set_status(account_id, target)
+        self._d.events.emit("account.enabled", account_id=account_id)
+        return enabled
+
+    async def _set_status(self, account_id: str, status: AccountStatus) -> Account:
+        saved = await modify(self._d.accounts, account_id, lambda current: current.evolve(status=status))
+        if saved is None:
+            raise AccountNotFound("no such account")
+        return saved
