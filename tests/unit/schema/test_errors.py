@@ -28,13 +28,17 @@ async def _execute(handler: Callable[[httpx.Request], httpx.Response]) -> list[d
     return [{"message": e.message, "extensions": e.extensions, "path": e.path} for e in result.errors or []]
 
 
-async def test_unexpected_error_is_masked_and_logged_without_its_message(caplog: pytest.LogCaptureFixture) -> None:
+async def test_unexpected_error_is_masked_and_logged_without_its_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def crash(request: httpx.Request) -> httpx.Response:
         raise RuntimeError(SECRET)
 
     with caplog.at_level(logging.INFO, logger="gateway.graphql"):
         errors = await _execute(crash)
-    assert errors == [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}, "path": ["patient"]}]
+    assert errors == [
+        {"message": "Unexpected error.", "extensions": {"code": "INTERNAL"}, "path": ["patient"]}
+    ]
     records = [r for r in caplog.records if r.name == "gateway.graphql"]
     assert records, "the unexpected error must be logged"
     assert records[0].__dict__["error_class"] == "RuntimeError"

@@ -20,7 +20,9 @@ def _context(development: bool) -> RequestContext:
         raise AssertionError(f"unexpected upstream call {request.method} {request.url.path}")
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
-    return RequestContext(request_id="test", fhir=FhirClient(http, "http://fhir.invalid/fhir"), development=development)
+    return RequestContext(
+        request_id="test", fhir=FhirClient(http, "http://fhir.invalid/fhir"), development=development
+    )
 
 
 async def _run(query: str, **settings: Any) -> list[dict[str, Any]]:
