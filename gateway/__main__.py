@@ -1,15 +1,24 @@
-"""``python -m gateway``: serve the gateway, or write the SDL (``python -m gateway sdl [FILE]``)."""
+"""``python -m gateway``: serve the gateway, write the SDL, invite a patient, or seed the demo accounts.
+
+- ``python -m gateway [serve]``
+- ``python -m gateway sdl [FILE]``
+- ``python -m gateway invite --patient ID [--email ADDRESS]`` (staff: mails temporary credentials)
+- ``python -m gateway seed-demo-accounts`` (development only: the accounts of ``fixtures/accounts.py``)
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
 import uvicorn
 
+import auth
 from schema import build_schema
 
+from .accounts import invite, seed_demo_accounts
 from .app import create_app
 from .logs import configure_logging
 from .serve import server_config
@@ -23,6 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="serve the gateway (the default)")
     sdl = commands.add_parser("sdl", help="print the schema's SDL, or write it to FILE")
     sdl.add_argument("file", nargs="?", type=Path)
+    invitation = commands.add_parser("invite", help="invite a patient to the portal (mails credentials)")
+    invitation.add_argument("--patient", required=True, help="the FHIR Patient id")
+    invitation.add_argument("--email", help="send here instead of the Patient's email on file")
+    commands.add_parser("seed-demo-accounts", help="create the demo accounts (development only)")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -35,6 +48,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     configure_logging(settings.log_level)
+    if args.command == "invite":
+        try:
+            sent = asyncio.run(invite(settings, args.patient, args.email))
+        except (ValueError, auth.PatientAlreadyEnrolled) as exc:  # InvalidInput is a ValueError
+            sys.stderr.write(f"not invited: {exc}\n")
+            return 1
+        expires = f"{sent.expires_at:%Y-%m-%d %H:%M} UTC"
+        sys.stdout.write(f"invited: account {sent.account_id}, username {sent.username}, expires {expires}\n")
+        return 0
+    if args.command == "seed-demo-accounts":
+        try:
+            report = asyncio.run(seed_demo_accounts(settings))
+        except ValueError as exc:
+            sys.stderr.write(f"not seeded: {exc}\n")
+            return 2
+        sys.stdout.write(
+            f"demo accounts: {len(report.created)} created, {len(report.existing)} already there\n"
+        )
+        return 0
     uvicorn.Server(server_config(create_app(settings), host=settings.host, port=settings.port)).run()
     return 0
 

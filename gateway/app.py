@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+import auth
 from fhir_client import (
     ClientOptions,
     FhirClient,
@@ -25,6 +26,7 @@ from .health import healthz, readyz
 from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
+from .middleware.session import SessionMiddleware
 from .settings import Settings
 from .view import GraphQLView
 
@@ -34,53 +36,87 @@ class State(TypedDict):
 
     fhir: FhirClient
     redis: Redis
+    auth: auth.Auth
 
 
-def create_app(settings: Settings) -> Starlette:
-    """Build the gateway ASGI app.
-
-    The one HTTP client (connection pool to the FHIR server), the root ``FhirClient`` (whose circuit breaker
-    and upstream credentials every request shares) and the one Redis pool live in the lifespan and reach
-    requests through lifespan state; nothing is module-global.
+@asynccontextmanager
+async def services(
+    settings: Settings, *, clock: auth.Clock | None = None, mailer: auth.Mailer | None = None
+) -> AsyncIterator[State]:
+    """Open the shared clients and the ``auth`` services; close them on exit (the app lifespan, the CLI).
 
     Args:
         settings: The gateway settings.
+        clock: The time source of sessions and tickets (tests pass a ``ManualClock``).
+        mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
+
+    Yields:
+        The root ``FhirClient``, the Redis pool and ``Auth``.
+    """
+    timeout = Timeout(
+        connect=settings.fhir_connect_timeout,
+        read=settings.fhir_read_timeout,
+        write=settings.fhir_read_timeout,
+        pool=settings.fhir_pool_timeout,
+    )
+    limits = Limits(
+        max_connections=settings.fhir_max_connections,
+        max_keepalive_connections=settings.fhir_max_connections,
+    )
+    redis = Redis.from_url(
+        str(settings.redis_url),
+        socket_timeout=settings.redis_timeout,
+        socket_connect_timeout=settings.redis_timeout,
+    )
+    async with make_http_client(timeout=timeout, limits=limits) as http:
+        fhir = FhirClient(
+            http,
+            settings.fhir_base,
+            # Ids and search values appear in the upstream call log only in development.
+            options=ClientOptions(
+                timeout=timeout, deadline=settings.fhir_deadline, log_phi=settings.development
+            ),
+            auth=auth_from_settings(settings.fhir_auth_settings()),
+        )
+        service = auth.build_auth(
+            redis,
+            settings.auth_settings(),
+            mailer=mailer or settings.mailer(),
+            ip_hash_key=settings.ip_hash_secret(),
+            clock=clock,
+        )
+        try:
+            yield {"fhir": fhir, "redis": redis, "auth": service}
+        finally:
+            await redis.aclose()
+
+
+def create_app(
+    settings: Settings, *, clock: auth.Clock | None = None, mailer: auth.Mailer | None = None
+) -> Starlette:
+    """Build the gateway ASGI app.
+
+    The one HTTP client (connection pool to the FHIR server), the root ``FhirClient`` (whose circuit breaker
+    and upstream credentials every request shares), the one Redis pool and the ``auth`` services over it live
+    in the lifespan (``services``) and reach requests through lifespan state; nothing is module-global.
+
+    Args:
+        settings: The gateway settings.
+        clock: The time source of sessions and tickets (tests pass a ``ManualClock``).
+        mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
 
     Returns:
         The application.
+
+    Raises:
+        ValueError: Outside development, a missing or weak secret or no SMTP server (refuse to start).
     """
+    settings.check_startable()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        timeout = Timeout(
-            connect=settings.fhir_connect_timeout,
-            read=settings.fhir_read_timeout,
-            write=settings.fhir_read_timeout,
-            pool=settings.fhir_pool_timeout,
-        )
-        limits = Limits(
-            max_connections=settings.fhir_max_connections,
-            max_keepalive_connections=settings.fhir_max_connections,
-        )
-        redis = Redis.from_url(
-            str(settings.redis_url),
-            socket_timeout=settings.redis_timeout,
-            socket_connect_timeout=settings.redis_timeout,
-        )
-        async with make_http_client(timeout=timeout, limits=limits) as http:
-            fhir = FhirClient(
-                http,
-                settings.fhir_base,
-                # Ids and search values appear in the upstream call log only in development.
-                options=ClientOptions(
-                    timeout=timeout, deadline=settings.fhir_deadline, log_phi=settings.development
-                ),
-                auth=auth_from_settings(settings.fhir_auth_settings()),
-            )
-            try:
-                yield {"fhir": fhir, "redis": redis}
-            finally:
-                await redis.aclose()
+        async with services(settings, clock=clock, mailer=mailer) as state:
+            yield state
 
     view = GraphQLView(build_schema(settings), settings)
     app = Starlette(
@@ -93,6 +129,7 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(SessionMiddleware, secure_cookie=settings.cookie_secure),
         ],
         lifespan=lifespan,
     )

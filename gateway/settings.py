@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, FilePath, HttpUrl, RedisDsn, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+import auth
 from fhir_client import AuthSettings
+
+# Allowed only in development, so that `make run` works without a secret; outside development the app factory
+# refuses to start with it (or with none).
+DEVELOPMENT_IP_HASH_KEY = "development-only-ip-hash-key-not-secret!"
+MIN_SECRET_BYTES = 32
 
 Environment = Literal["development", "test", "production"]
 
@@ -56,6 +64,39 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=15, ge=1, le=100)
     max_tokens: int = Field(default=1000, ge=50, le=10000)
 
+    # Accounts and sessions (docs/auth.md section 2 has the reasons for every default).
+    practice_code: str = Field(default="MGFM42", min_length=1, max_length=64)
+    practice_name: str = Field(default="Maple Grove Family Medicine", min_length=1, max_length=200)
+    session_idle_minutes: int = Field(default=15, ge=1, le=60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24)
+    lockout_threshold: int = Field(default=4, ge=1, le=100)
+    lockout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    require_totp: bool = False
+    signin_per_ip_per_minute: int = Field(default=10, ge=1, le=10000)
+    reset_per_ip_per_hour: int = Field(default=10, ge=1, le=10000)
+    reset_per_account_per_hour: int = Field(default=5, ge=1, le=1000)
+    recovery_per_ip_per_hour: int = Field(default=10, ge=1, le=10000)
+    recovery_per_email_per_hour: int = Field(default=3, ge=1, le=1000)
+    uniform_response_seconds: float = Field(default=0.5, ge=0, le=5)
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
+    argon2_parallelism: int = Field(default=4, ge=1, le=64)
+    auth_key_prefix: str = Field(default="portal:auth:", min_length=1, max_length=100)
+    reset_url_template: str = "http://127.0.0.1:8000/reset-password#token={token}"
+    # Client IPs appear in security events only as HMAC-SHA256 under this key.
+    ip_hash_key: SecretStr | None = None
+    # SHA-256 (hex) of the staff key sent as `X-Admin-Key`; unset means no admin access at all.
+    admin_key_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
+
+    # Mail: SMTP when a host is set, else one .eml file per message in the outbox folder (development).
+    mail_from: str = Field(default="portal@localhost", min_length=3, max_length=254)
+    mail_smtp_host: str | None = None
+    mail_smtp_port: int = Field(default=587, ge=1, le=65535)
+    mail_smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    mail_smtp_username: str | None = None
+    mail_smtp_password: SecretStr | None = None
+    mail_outbox: Path = Path("var/outbox")
+
     @property
     def development(self) -> bool:
         """True only in the development environment (GraphiQL, introspection, GET queries)."""
@@ -65,6 +106,82 @@ class Settings(BaseSettings):
     def fhir_base(self) -> str:
         """The FHIR base URL as a string without a trailing slash."""
         return str(self.fhir_base_url).rstrip("/")
+
+    @property
+    def cookie_secure(self) -> bool:
+        """``__Host-`` cookie with ``Secure`` everywhere except development (served over plain http)."""
+        return not self.development
+
+    def auth_settings(self) -> auth.AuthSettings:
+        """The ``auth`` package's settings from the ``PORTAL_*`` fields."""
+        return auth.AuthSettings(
+            practice_code=self.practice_code,
+            practice_name=self.practice_name,
+            reset_url_template=self.reset_url_template,
+            mail_from=self.mail_from,
+            session_idle_minutes=self.session_idle_minutes,
+            session_absolute_hours=self.session_absolute_hours,
+            lockout_threshold=self.lockout_threshold,
+            lockout_minutes=self.lockout_minutes,
+            require_totp=self.require_totp,
+            signin_per_ip_per_minute=self.signin_per_ip_per_minute,
+            reset_per_ip_per_hour=self.reset_per_ip_per_hour,
+            reset_per_account_per_hour=self.reset_per_account_per_hour,
+            recovery_per_ip_per_hour=self.recovery_per_ip_per_hour,
+            recovery_per_email_per_hour=self.recovery_per_email_per_hour,
+            uniform_response_seconds=self.uniform_response_seconds,
+            argon2_time_cost=self.argon2_time_cost,
+            argon2_memory_kib=self.argon2_memory_kib,
+            argon2_parallelism=self.argon2_parallelism,
+            key_prefix=self.auth_key_prefix,
+        )
+
+    def ip_hash_secret(self) -> bytes:
+        """The key for hashing client IPs, checked for use.
+
+        Returns:
+            The key bytes.
+
+        Raises:
+            ValueError: Outside development the key is unset, the development value, or under 32 bytes.
+        """
+        value = self.ip_hash_key.get_secret_value() if self.ip_hash_key else None
+        if self.development:
+            return (value or DEVELOPMENT_IP_HASH_KEY).encode()
+        if value is None or value == DEVELOPMENT_IP_HASH_KEY or len(value.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"PORTAL_IP_HASH_KEY must be set to a secret of at least {MIN_SECRET_BYTES} bytes "
+                "outside development"
+            )
+        return value.encode()
+
+    def mailer(self) -> auth.Mailer:
+        """The mailer the settings describe: SMTP when a host is set, else the file outbox."""
+        if self.mail_smtp_host:
+            password = self.mail_smtp_password
+            return auth.SmtpMailer(
+                self.mail_smtp_host,
+                self.mail_smtp_port,
+                sender=self.mail_from,
+                security=self.mail_smtp_security,
+                username=self.mail_smtp_username,
+                password=password.get_secret_value() if password else None,
+            )
+        return auth.FileOutboxMailer(self.mail_outbox, sender=self.mail_from)
+
+    def is_admin_key(self, presented: str | None) -> bool:
+        """Whether ``presented`` is the admin key (constant-time compare of SHA-256 digests).
+
+        Args:
+            presented: The ``X-Admin-Key`` header value, if any.
+
+        Returns:
+            False when no admin key is configured or none was presented.
+        """
+        if not self.admin_key_sha256 or not presented:
+            return False
+        digest = hashlib.sha256(presented.encode("utf-8", "surrogateescape")).hexdigest()
+        return hmac.compare_digest(digest, self.admin_key_sha256.lower())
 
     def fhir_auth_settings(self) -> AuthSettings:
         """The upstream credentials in the form ``fhir_client`` takes."""
@@ -93,4 +210,21 @@ class Settings(BaseSettings):
             host = self.fhir_base_url.host or ""
             if host not in ("127.0.0.1", "localhost", "::1"):
                 raise ValueError("fhir_base_url must use https outside development unless it is on loopback")
+        if "{token}" not in self.reset_url_template:
+            raise ValueError("reset_url_template must contain {token}")
         return self
+
+    def check_startable(self) -> None:
+        """Refuse to serve with unsafe secrets or mail outside development (called by ``create_app``).
+
+        Checked when the app is built rather than when settings load, so that tooling such as
+        ``python -m gateway sdl`` can read settings on a machine that holds no secrets.
+
+        Raises:
+            ValueError: The IP-hash key is missing or weak, or production has no SMTP server.
+        """
+        self.ip_hash_secret()
+        if self.environment == "production" and not self.mail_smtp_host:
+            raise ValueError(
+                "PORTAL_MAIL_SMTP_HOST must be set in production (the outbox is for development)"
+            )

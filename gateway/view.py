@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -9,8 +11,10 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+import auth
 from fhir_client import FhirClient
 from resolvers.context import RequestContext
+from resolvers.viewer import SessionState
 from schema import PortalSchema
 
 from .settings import Settings
@@ -34,6 +38,13 @@ class GraphQLView(GraphQL[RequestContext, None]):
         )
         self.settings = settings
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Parse a request body; bytes that are not UTF-8 are malformed JSON (400), not a crash (500)."""
+        try:
+            return super().decode_json(data)
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError("request body is not UTF-8", "", 0) from exc
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request; transport-level refusals leave as GraphQL-shaped JSON with a code."""
         if scope["type"] != "http":
@@ -53,12 +64,31 @@ class GraphQLView(GraphQL[RequestContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        """Build the context of one request from the app's shared clients (lifespan state)."""
+        """Build the context of one request from the app's shared clients (lifespan state).
+
+        The session lookup comes from ``SessionMiddleware``; mutations set or clear the cookie through
+        ``add_header`` on Strawberry's sub-response, which is merged into the final response.
+        """
         root: FhirClient = request.state.fhir
-        request_id: str = request.scope.get("state", {}).get("request_id", "")
+        service: auth.Auth = request.state.auth
+        state = request.scope.get("state", {})
+        request_id: str = state.get("request_id", "")
+        session: SessionState = state.get("session") or SessionState()
+
+        def add_header(name: str, value: str) -> None:
+            if isinstance(response, Response):
+                response.headers.append(name, value)
+
         return RequestContext(
             request_id=request_id,
             # Shares the pool, breaker and credentials; has this request's own loaders and call counter.
             fhir=root.for_request(request_id),
             development=self.settings.development,
+            auth=service,
+            session=session,
+            # The socket's address: forwarded headers are not trusted (gateway/serve.py).
+            client_ip=request.client.host if request.client else None,
+            secure_cookie=self.settings.cookie_secure,
+            admin=self.settings.is_admin_key(request.headers.get("x-admin-key")),
+            add_header=add_header,
         )

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from redis.exceptions import RedisError
+
+from auth import InvalidInput, NotPermitted, PatientAlreadyEnrolled
 from fhir_client import FhirError, FhirInvalidResource, FhirStatusError, FhirTransportError
 
 
@@ -50,6 +53,17 @@ def public_error_for(exc: BaseException) -> PublicError | None:
     """Translate an upstream failure into what the client may see; ``None`` if it is not one."""
     if isinstance(exc, PublicError):
         return exc
+    if isinstance(exc, InvalidInput):
+        # auth names arguments in snake_case; the client typed them in camelCase.
+        head, *rest = exc.field.split("_")
+        name = head + "".join(part.title() for part in rest)
+        return BadUserInput(f"{name}: {exc.reason}")
+    if isinstance(exc, RedisError):
+        return PublicError("The sign-in service is not reachable right now.", ErrorCode.UPSTREAM_UNAVAILABLE)
+    if isinstance(exc, NotPermitted):
+        return Forbidden(str(exc))
+    if isinstance(exc, PatientAlreadyEnrolled):
+        return PublicError("This patient already has a portal account.", ErrorCode.CONFLICT)
     if isinstance(exc, FhirTransportError):
         return PublicError(
             "The health record system is not reachable right now.", ErrorCode.UPSTREAM_UNAVAILABLE

@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from .common import FHIR_DATE_SCALAR, FhirDate
 from .config import SchemaSettings
 from .errors import PortalSchema, PublicErrors
+from .mutation import Mutation
 from .query import Query
 
 
@@ -37,6 +38,7 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
         extensions.append(DisableIntrospection)
     return PortalSchema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(
             disable_field_suggestions=not settings.development, scalar_map={FhirDate: FHIR_DATE_SCALAR}

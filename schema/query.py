@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers.account import current_viewer
 from resolvers.context import RequestContext
-from resolvers.errors import Forbidden
 from resolvers.patient import get_patient
 
+from .account import Viewer
 from .patient import Patient
 
 Info = strawberry.Info[RequestContext, None]
@@ -17,12 +18,19 @@ Info = strawberry.Info[RequestContext, None]
 class Query:
     @strawberry.field(
         description=(
-            "One patient by FHIR id; null when there is none. Until sign-in exists this field answers only "
-            "in the development environment; elsewhere it is FORBIDDEN."
+            "Who is signed in. Without a session this is UNAUTHENTICATED; after the idle or absolute "
+            "timeout it is SESSION_EXPIRED."
+        )
+    )
+    async def viewer(self, info: Info) -> Viewer:
+        return Viewer(value=await current_viewer(info.context))
+
+    @strawberry.field(
+        description=(
+            "One patient by FHIR id; needs a signed-in viewer. Null when there is none or it is not the "
+            "viewer's own record (proxy access comes with issue #5)."
         )
     )
     async def patient(self, info: Info, id: strawberry.ID) -> Patient | None:
-        if not info.context.development:
-            raise Forbidden("patient(id) is available only in development until sign-in exists")
         value = await get_patient(info.context, id)
         return Patient.from_value(value) if value else None

@@ -31,6 +31,8 @@ if ! scripts/fhir_server.sh status --port "$FHIR_PORT" >/dev/null 2>&1; then
 fi
 
 .venv/bin/python -m fixtures load --base-url "$PORTAL_FHIR_BASE_URL"
+# Demo portal accounts for the fixture patients (development only; idempotent). See README "Signing in".
+.venv/bin/python -m gateway seed-demo-accounts
 
 cat <<MSG
 

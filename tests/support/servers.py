@@ -12,14 +12,22 @@ from collections.abc import AsyncIterator
 
 import uvicorn
 
+import auth
 from gateway import Settings, create_app
 from gateway.serve import server_config
 
 
 @contextlib.asynccontextmanager
-async def running_gateway(settings: Settings) -> AsyncIterator[str]:
-    """Serve ``create_app(settings)`` with uvicorn on an ephemeral loopback port; yield its base URL."""
-    server = uvicorn.Server(server_config(create_app(settings), host="127.0.0.1", port=0))
+async def running_gateway(
+    settings: Settings, *, clock: auth.Clock | None = None, mailer: auth.Mailer | None = None
+) -> AsyncIterator[str]:
+    """Serve ``create_app(settings, clock=, mailer=)`` with uvicorn on an ephemeral loopback port.
+
+    Yields:
+        Its base URL.
+    """
+    app = create_app(settings, clock=clock, mailer=mailer)
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=0))
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(20):
         while not server.started:

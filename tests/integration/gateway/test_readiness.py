@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from gateway import Settings
 from tests.support.servers import RedisServer, TcpRelay, running_gateway
+from tests.support.settings import gateway_settings
 
 
 @pytest.fixture
@@ -38,11 +38,8 @@ async def test_readiness_follows_redis_and_fhir(
     redis_server: RedisServer, fhir_relay: TcpRelay, fhir_base_url: str
 ) -> None:
     path = urlsplit(fhir_base_url).path
-    settings = Settings(
-        environment="test",
-        redis_url=redis_server.url,
-        fhir_base_url=f"http://127.0.0.1:{fhir_relay.port}{path}",
-        readiness_timeout=2.0,
+    settings = gateway_settings(
+        "test", f"http://127.0.0.1:{fhir_relay.port}{path}", redis_server.url, readiness_timeout=2.0
     )
     async with running_gateway(settings) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
         assert (await client.get("/healthz")).status_code == 200
@@ -58,3 +55,22 @@ async def test_readiness_follows_redis_and_fhir(
         assert await _ready(client) == (503, {"redis": "ok", "fhir": "unavailable"})
         await fhir_relay.start()
         assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok"})
+
+
+async def test_sessions_need_redis_but_liveness_does_not(
+    redis_server: RedisServer, fhir_base_url: str
+) -> None:
+    settings = gateway_settings("test", fhir_base_url, redis_server.url, redis_timeout=1.0)
+    query = {"query": "{ viewer { session { expiresAt } } }"}
+    cookie = {"cookie": "__Host-portal_session=" + "A" * 43}
+    async with running_gateway(settings) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
+        before = await client.post("/graphql", json=query, headers=cookie)
+        assert before.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        await redis_server.stop()
+        down = await client.post("/graphql", json=query, headers=cookie)
+        assert down.status_code == 503
+        assert down.json()["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+        assert (await client.get("/healthz", headers=cookie)).status_code == 200
+        await redis_server.start()
+        again = await client.post("/graphql", json=query, headers=cookie)
+        assert again.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -9,21 +9,17 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from fhir_client import FhirClient
 from gateway.settings import Settings
-from resolvers.context import RequestContext
 from schema import build_schema
+from tests.unit.schema.support import context
 
 SECRET = "Jane Q Example born 1961-02-03"
 QUERY = '{ patient(id: "pat-1") { id name { family } } }'
 
 
 async def _execute(handler: Callable[[httpx.Request], httpx.Response]) -> list[dict[str, object]]:
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    context = RequestContext(
-        request_id="req-123", fhir=FhirClient(http, "http://fhir.invalid/fhir"), development=True
-    )
-    result = await build_schema(Settings(environment="development")).execute(QUERY, context_value=context)
+    signed_in = context(handler, development=True, signed_in_as="pat-1", request_id="req-123")
+    result = await build_schema(Settings(environment="development")).execute(QUERY, context_value=signed_in)
     assert result.data == {"patient": None}
     return [{"message": e.message, "extensions": e.extensions, "path": e.path} for e in result.errors or []]
 

@@ -1,5 +1,5 @@
-"""Every guard of build_schema, at its limit and one past it. No servers: in production settings the only
-field answers FORBIDDEN before any upstream call, so reaching execution proves the document passed."""
+"""Every guard of build_schema, at its limit and one past it. No servers: without a session `patient`
+answers UNAUTHENTICATED before any upstream call, so reaching execution proves the document passed."""
 
 from __future__ import annotations
 
@@ -9,20 +9,17 @@ import httpx
 import pytest
 from graphql.language import Lexer, Source, TokenKind
 
-from fhir_client import FhirClient
 from gateway.settings import Settings
 from resolvers.context import RequestContext
 from schema import build_schema
+from tests.unit.schema.support import context
 
 
 def _context(development: bool) -> RequestContext:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise AssertionError(f"unexpected upstream call {request.method} {request.url.path}")
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
-    return RequestContext(
-        request_id="test", fhir=FhirClient(http, "http://fhir.invalid/fhir"), development=development
-    )
+    return context(refuse, development=development)
 
 
 async def _run(query: str, **settings: Any) -> list[dict[str, Any]]:
@@ -38,7 +35,7 @@ def _codes(errors: list[dict[str, Any]]) -> set[str]:
 
 async def test_depth_at_limit_executes() -> None:
     errors = await _run('{ patient(id: "a") { name { family } } }', max_query_depth=2)
-    assert _codes(errors) == {"FORBIDDEN"}
+    assert _codes(errors) == {"UNAUTHENTICATED"}
 
 
 async def test_depth_one_past_limit_is_refused_before_execution() -> None:
@@ -53,7 +50,7 @@ def _aliases(n: int) -> str:
 
 async def test_aliases_at_limit_execute() -> None:
     errors = await _run(_aliases(15), max_aliases=15)
-    assert _codes(errors) == {"FORBIDDEN"}
+    assert _codes(errors) == {"UNAUTHENTICATED"}
     assert len(errors) == 15
 
 
@@ -84,7 +81,7 @@ async def test_tokens_at_limit_pass_the_guard(limit: int) -> None:
     assert not any("tokens" in e["message"] for e in errors)
     if limit == 50:
         # Small enough for graphql-core to validate the repeated fields, so it runs to the resolver.
-        assert _codes(errors) == {"FORBIDDEN"}
+        assert _codes(errors) == {"UNAUTHENTICATED"}
 
 
 @pytest.mark.parametrize("limit", [50, 1000])

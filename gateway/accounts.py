@@ -1,0 +1,103 @@
+"""Staff commands on portal accounts: invite a Patient, and create the demo accounts (development only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import auth
+from auth.accounts import new_account_id
+from auth.inputs import fold
+from auth.passwords import PasswordHasher
+
+from .app import services
+from .settings import Settings
+
+# Published with the demo accounts (fixtures/accounts.py): development only, like the shared password.
+DEMO_SECURITY_QUESTION = "What is the name of your practice's town?"
+DEMO_SECURITY_ANSWER = "Maple Grove"
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    """What ``seed_demo_accounts`` did."""
+
+    created: tuple[str, ...]
+    existing: tuple[str, ...]
+
+
+async def invite(settings: Settings, patient_id: str, email: str | None) -> auth.Invitation:
+    """Invite a Patient: temporary credentials are mailed to them (``python -m gateway invite``).
+
+    Args:
+        settings: The gateway settings (Redis, the EHR, mail).
+        patient_id: The FHIR Patient id.
+        email: Where to send the invitation; default: the Patient's email on file.
+
+    Returns:
+        The invitation (account id, temporary username, expiry; never the password).
+
+    Raises:
+        auth.InvalidInput: No such Patient, a malformed id or no email address.
+        auth.PatientAlreadyEnrolled: The Patient already has an active account.
+    """
+    settings.check_startable()
+    async with services(settings) as state:
+        directory = auth.FhirPatientDirectory(state["fhir"])
+        return await state["auth"].enrollment.invite(patient_id, directory=directory, email=email)
+
+
+async def seed_demo_accounts(settings: Settings) -> SeedReport:
+    """Create the active demo accounts of ``fixtures.accounts`` (idempotent; development only).
+
+    Each gets the published demo password, security question and answer. Accounts that exist already (by
+    username or by Patient) are left alone.
+
+    Args:
+        settings: The gateway settings; ``environment`` must be ``development``.
+
+    Returns:
+        The usernames created and those already there.
+
+    Raises:
+        ValueError: Outside development (the demo password is public).
+    """
+    if not settings.development:
+        raise ValueError("demo accounts exist only in development: their password is published")
+    from fixtures.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    password_hash = await hasher.hash(DEMO_PASSWORD)
+    answer_hash = await hasher.hash(fold(DEMO_SECURITY_ANSWER))
+    created: list[str] = []
+    existing: list[str] = []
+    async with services(settings) as state:
+        store, now = state["auth"].accounts, auth.SystemClock().now()
+        for demo in DEMO_ACCOUNTS:
+            if await store.by_username(demo.username) or await store.by_patient(demo.patient_id):
+                existing.append(demo.username)
+                continue
+            account = auth.Account(
+                id=new_account_id(),
+                username=demo.username,
+                patient_id=demo.patient_id,
+                person_id=demo.person_id,
+                email=demo.email,
+                password_hash=password_hash,
+                status=auth.AccountStatus.ACTIVE,
+                created_at=now,
+                password_changed_at=now,
+                security_question=DEMO_SECURITY_QUESTION,
+                security_answer_hash=answer_hash,
+                consent_accepted_at=now,
+            )
+            try:
+                await store.create(account)
+            except auth.UsernameTaken:
+                existing.append(demo.username)
+                continue
+            created.append(demo.username)
+    return SeedReport(tuple(created), tuple(existing))

@@ -1,0 +1,156 @@
+"""The mutation root: sign-in, sessions, two-step verification, password reset, enrollment.
+
+Each field calls one function in ``resolvers`` and maps its result with ``results.from_value``. Malformed
+arguments raise ``auth.InvalidInput`` there, which leaves as BAD_USER_INPUT with nothing changed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+import strawberry
+
+from resolvers import account, enrollment
+
+from .account import Session
+from .query import Info
+from .results import (
+    BeginTotpResult,
+    ChangePasswordResult,
+    CompleteTwoFactorResult,
+    ConfirmTotpResult,
+    DisableTotpResult,
+    EnrollmentResult,
+    IdentityResult,
+    Invitation,
+    RequestResult,
+    ResetResult,
+    SignedOut,
+    SignInResult,
+    from_value,
+)
+
+Bearer = Annotated[
+    bool,
+    strawberry.argument(
+        description="Return the session token in the result instead of setting the cookie (mobile apps)."
+    ),
+]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Sign in. The practice code is required at first sign-in.")
+    async def sign_in(
+        self,
+        info: Info,
+        username: str,
+        password: str,
+        practice_code: str | None = None,
+        bearer: Bearer = False,
+    ) -> SignInResult:
+        outcome = await account.sign_in(info.context, username, password, practice_code, bearer=bearer)
+        return cast(SignInResult, from_value(outcome))
+
+    @strawberry.mutation(description="Second step of sign-in: a code from the app or a recovery code.")
+    async def complete_two_factor(
+        self,
+        info: Info,
+        challenge_token: str,
+        code: str,
+        bearer: Bearer = False,
+    ) -> CompleteTwoFactorResult:
+        outcome = await account.complete_two_factor(info.context, challenge_token, code, bearer=bearer)
+        return cast(CompleteTwoFactorResult, from_value(outcome))
+
+    @strawberry.mutation(description="End this session (if any) and clear the cookie. Needs no live session.")
+    async def sign_out(self, info: Info) -> SignedOut:
+        return SignedOut(sessions_ended=await account.sign_out(info.context))
+
+    @strawberry.mutation(description="End every session of the signed-in account, this one included.")
+    async def sign_out_everywhere(self, info: Info) -> SignedOut:
+        return SignedOut(sessions_ended=await account.sign_out_everywhere(info.context))
+
+    @strawberry.mutation(description="Restart the idle window (never past the absolute lifetime).")
+    async def extend_session(self, info: Info) -> Session:
+        return Session.from_value(await account.extend_session(info.context))
+
+    @strawberry.mutation(description="Change the password; other sessions end and this one gets a new token.")
+    async def change_password(
+        self, info: Info, current_password: str, new_password: str
+    ) -> ChangePasswordResult:
+        outcome = await account.change_password(info.context, current_password, new_password)
+        return cast(ChangePasswordResult, from_value(outcome))
+
+    @strawberry.mutation(description="Start setting up two-step verification (an authenticator app).")
+    async def begin_totp_enrollment(self, info: Info) -> BeginTotpResult:
+        return cast(BeginTotpResult, from_value(await account.begin_totp(info.context)))
+
+    @strawberry.mutation(description="Finish setting up two-step verification with a code from the app.")
+    async def confirm_totp(self, info: Info, code: str) -> ConfirmTotpResult:
+        return cast(ConfirmTotpResult, from_value(await account.confirm_totp(info.context, code)))
+
+    @strawberry.mutation(description="Turn two-step verification off (re-enter the password).")
+    async def disable_totp(self, info: Info, password: str) -> DisableTotpResult:
+        return cast(DisableTotpResult, from_value(await account.disable_totp(info.context, password)))
+
+    @strawberry.mutation(description="Mail a reset link if the answer to the security question is right.")
+    async def request_password_reset(self, info: Info, username: str, security_answer: str) -> RequestResult:
+        result = await enrollment.request_reset(info.context, username, security_answer)
+        return cast(RequestResult, from_value(result))
+
+    @strawberry.mutation(description="Set a new password with the mailed link's token (+ code if enrolled).")
+    async def complete_password_reset(
+        self, info: Info, token: str, new_password: str, code: str | None = None
+    ) -> ResetResult:
+        result = await enrollment.complete_reset(info.context, token, new_password, code)
+        return cast(ResetResult, from_value(result))
+
+    @strawberry.mutation(description="Mail the username(s) for this email and birth date (YYYY-MM-DD).")
+    async def recover_username(self, info: Info, email: str, birth_date: str) -> RequestResult:
+        result = await enrollment.recover_username(info.context, email, birth_date)
+        return cast(RequestResult, from_value(result))
+
+    @strawberry.mutation(description="Enrollment: confirm identity by birth date (YYYY-MM-DD) or phone.")
+    async def verify_identity(
+        self,
+        info: Info,
+        enrollment_token: str,
+        birth_date: str | None = None,
+        phone: str | None = None,
+    ) -> IdentityResult:
+        result = await enrollment.verify_identity(info.context, enrollment_token, birth_date, phone)
+        return cast(IdentityResult, from_value(result))
+
+    @strawberry.mutation(description="Enrollment: new password, security question, consent; then active.")
+    async def complete_enrollment(
+        self,
+        info: Info,
+        enrollment_token: str,
+        new_password: str,
+        security_question: str,
+        security_answer: str,
+        accept_consent: bool,
+        username: str | None = None,
+    ) -> EnrollmentResult:
+        result = await enrollment.complete_enrollment(
+            info.context,
+            enrollment_token,
+            new_password=new_password,
+            security_question=security_question,
+            security_answer=security_answer,
+            accept_consent=accept_consent,
+            username=username,
+        )
+        return cast(EnrollmentResult, from_value(result))
+
+    @strawberry.mutation(description="Staff only (X-Admin-Key): invite a patient to the portal by mail.")
+    async def invite_enrollment(
+        self, info: Info, patient_id: strawberry.ID, email: str | None = None
+    ) -> Invitation:
+        invitation = await enrollment.invite(info.context, patient_id, email)
+        return Invitation(
+            account_id=strawberry.ID(invitation.account_id),
+            username=invitation.username,
+            expires_at=invitation.expires_at,
+        )
