@@ -40,7 +40,9 @@ cat <<MSG
     GraphiQL   http://127.0.0.1:$PORTAL_PORT/graphql
     health     http://127.0.0.1:$PORTAL_PORT/healthz   readiness http://127.0.0.1:$PORTAL_PORT/readyz
     FHIR       $PORTAL_FHIR_BASE_URL
-    Try:       { patient(id: "pat-maria-lopez") { name { family given } birthDate gender } }
+    Sign in:   mutation { signIn(username: "maria.lopez", password: "correct horse battery staple 1") { __typename } }
+    Then:      { viewer { account { username } } patient(id: "pat-maria-lopez") { name { family given } birthDate } }
+    (demo accounts: .venv/bin/python -m fixtures accounts; mail lands in var/outbox/)
 
 MSG
 .venv/bin/python -m gateway serve
