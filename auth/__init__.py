@@ -62,6 +62,8 @@ from .results import (
     TwoFactorSetupRequired,
     UsernameUnavailable,
 )
+from .scope import AccessScope, Capability, Grant, Level, TeenPolicy, derive_scope
+from .scope_cache import ScopeCache
 from .service import Auth, build_auth
 from .session_model import (
     ActiveSession,
@@ -76,6 +78,7 @@ from .session_model import (
 from .settings import AuthSettings
 
 __all__ = [
+    "AccessScope",
     "Account",
     "AccountNotFound",
     "AccountStatus",
@@ -84,6 +87,7 @@ __all__ = [
     "Auth",
     "AuthError",
     "AuthSettings",
+    "Capability",
     "ChangePasswordResult",
     "Clock",
     "ConfirmTotpResult",
@@ -97,6 +101,7 @@ __all__ = [
     "ExpiredSession",
     "FhirPatientDirectory",
     "FileOutboxMailer",
+    "Grant",
     "IdentityNotVerified",
     "IdentityResult",
     "IdentityVerified",
@@ -106,6 +111,7 @@ __all__ = [
     "InvalidToken",
     "Invitation",
     "IssuedSession",
+    "Level",
     "Locked",
     "MailMessage",
     "Mailer",
@@ -124,6 +130,7 @@ __all__ = [
     "RequestAccepted",
     "RequestResult",
     "ResetResult",
+    "ScopeCache",
     "SecurityEvents",
     "Session",
     "SessionLevel",
@@ -133,6 +140,7 @@ __all__ = [
     "SmtpMailer",
     "StaleAccount",
     "SystemClock",
+    "TeenPolicy",
     "TotpDisabled",
     "TotpEnabled",
     "TotpEnrollment",
@@ -145,6 +153,7 @@ __all__ = [
     "check_password",
     "clear_cookie",
     "cookie_name",
+    "derive_scope",
     "set_cookie",
     "token_from_headers",
 ]

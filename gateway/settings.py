@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     recovery_per_ip_per_hour: int = Field(default=10, ge=1, le=10000)
     recovery_per_email_per_hour: int = Field(default=3, ge=1, le=1000)
     uniform_response_seconds: float = Field(default=0.5, ge=0, le=5)
+
+    # Proxy access of teenagers (docs/access.md): from which age, and whether their sent messages are hidden.
+    teen_proxy_min_age: int = Field(default=12, ge=10, le=17)
+    teen_proxy_hides_sent_messages: bool = True
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
     argon2_parallelism: int = Field(default=4, ge=1, le=64)
@@ -154,6 +158,20 @@ class Settings(BaseSettings):
                 "outside development"
             )
         return value.encode()
+
+    def teen_policy(self) -> auth.TeenPolicy:
+        """The practice's teen rule for proxies."""
+        return auth.TeenPolicy(
+            min_age=self.teen_proxy_min_age, hide_sent_messages=self.teen_proxy_hides_sent_messages
+        )
+
+    def cursor_secret(self) -> bytes:
+        """The key that signs pagination cursors: derived from the server secret, separated by purpose.
+
+        Returns:
+            32 key bytes.
+        """
+        return hmac.new(self.ip_hash_secret(), b"portal-gateway/cursor/v1", hashlib.sha256).digest()
 
     def mailer(self) -> auth.Mailer:
         """The mailer the settings describe: SMTP when a host is set, else the file outbox."""

@@ -37,6 +37,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             multipart_uploads_enabled=False,
         )
         self.settings = settings
+        self.cursor_key = settings.cursor_secret()
 
     def decode_json(self, data: str | bytes) -> object:
         """Parse a request body; bytes that are not UTF-8 are malformed JSON (400), not a crash (500)."""
@@ -82,7 +83,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         return RequestContext(
             request_id=request_id,
             # Shares the pool, breaker and credentials; has this request's own loaders and call counter.
-            fhir=root.for_request(request_id),
+            _fhir=root.for_request(request_id),
             development=self.settings.development,
             auth=service,
             session=session,
@@ -91,4 +92,6 @@ class GraphQLView(GraphQL[RequestContext, None]):
             secure_cookie=self.settings.cookie_secure,
             admin=self.settings.is_admin_key(request.headers.get("x-admin-key")),
             add_header=add_header,
+            cursor_key=self.cursor_key,
+            teen=self.settings.teen_policy(),
         )

@@ -1,14 +1,24 @@
-"""The per-request context every resolver receives."""
+"""The per-request context every resolver receives.
+
+The FHIR client is private (``_fhir``): resolvers reach FHIR only through ``guard`` (one permitted patient,
+one capability) and ``directory_reader`` (shared directory resources). A test scans ``resolvers/`` so that
+no other module touches it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from auth import Auth, FhirPatientDirectory
+from auth import AccessScope, Auth, Capability, FhirPatientDirectory, TeenPolicy, derive_scope
 from fhir_client import FhirClient
 
-from .viewer import SessionState
+from .cursors import CursorCodec
+from .errors import Forbidden
+from .guard import DirectoryReader, NotInScope, PatientGuard
+from .ids import fhir_id
+from .invitation_guard import InvitationAccess
+from .viewer import SessionState, Viewer, require_viewer
 
 
 @dataclass(slots=True)
@@ -17,7 +27,7 @@ class RequestContext:
 
     Attributes:
         request_id: Correlates logs and upstream calls of this request.
-        fhir: The FHIR client for this request (over the app's shared connection pool).
+        _fhir: The FHIR client for this request; only the guard factory below uses it.
         development: True in the development environment only.
         auth: The app's ``auth`` services.
         session: The session the middleware resolved (live, expired or none) and how its token came.
@@ -25,10 +35,12 @@ class RequestContext:
         secure_cookie: Whether the session cookie is the ``__Host-`` one with ``Secure``.
         admin: The request carried the admin key (``X-Admin-Key``).
         add_header: Adds a header to the response (``Set-Cookie`` for sign-in and sign-out).
+        cursor_key: The server secret that signs pagination cursors.
+        teen: The practice's teen policy for proxies.
     """
 
     request_id: str
-    fhir: FhirClient
+    _fhir: FhirClient = field(repr=False)
     development: bool
     auth: Auth
     session: SessionState = field(default_factory=SessionState)
@@ -36,8 +48,89 @@ class RequestContext:
     secure_cookie: bool = True
     admin: bool = False
     add_header: Callable[[str, str], None] = field(default=lambda name, value: None)
+    cursor_key: bytes = field(default=b"", repr=False)
+    teen: TeenPolicy = field(default_factory=TeenPolicy)
+    _scope: AccessScope | None = field(default=None, init=False, repr=False)
 
     @property
     def directory(self) -> FhirPatientDirectory:
-        """The EHR as the ``auth`` flows see it, over this request's FHIR client."""
-        return FhirPatientDirectory(self.fhir)
+        """The EHR as the ``auth`` flows (enrollment) see it, over this request's FHIR client."""
+        return FhirPatientDirectory(self._fhir)
+
+    @property
+    def upstream_calls(self) -> int:
+        """Upstream requests this request has sent so far."""
+        return self._fhir.calls.calls
+
+    async def scope(self) -> tuple[Viewer, AccessScope]:
+        """The signed-in viewer and their access scope (Redis-cached per session for at most 60 s).
+
+        Raises:
+            PublicError: As ``require_viewer``.
+        """
+        viewer = await require_viewer(self)
+        if self._scope is None:
+            cache = self.auth.scopes
+            cached, epoch = await cache.get(viewer.session.id)
+            if cached is None or cached.account_id != viewer.account.id:
+                account = viewer.account
+                cached = await derive_scope(
+                    self._fhir,
+                    account_id=account.id,
+                    patient_id=account.patient_id,
+                    person_id=account.person_id,
+                    today=self.auth.clock.now().date(),
+                    teen=self.teen,
+                )
+                await cache.put(viewer.session.id, cached, epoch)
+            self._scope = cached
+        return viewer, self._scope
+
+    def forget_scope(self) -> None:
+        """Drop this request's copy of the scope (after this request changed a grant)."""
+        self._scope = None
+
+    async def guard(self, patient_id: str, capability: Capability) -> PatientGuard:
+        """FHIR access bound to ``patient_id`` for ``capability``.
+
+        Args:
+            patient_id: The patient the resolver acts for (validated as a FHIR id).
+            capability: What the resolver is about to do.
+
+        Returns:
+            The guard.
+
+        Raises:
+            NotInScope: NOT_FOUND when the patient is not in the viewer's scope (nothing is sent upstream).
+            Forbidden: The patient is in scope but the level lacks ``capability``.
+            PublicError: BAD_USER_INPUT for a malformed id; as ``require_viewer`` without a viewer.
+        """
+        wanted = fhir_id(patient_id)
+        viewer, scope = await self.scope()
+        grant = scope.grant_for(wanted)
+        if grant is None:
+            raise NotInScope()
+        if capability not in grant.capabilities:
+            raise Forbidden("Your access to this patient does not include this.")
+        return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
+
+    async def cursors(self) -> CursorCodec:
+        """The cursor codec bound to the viewer's session (pagination of issue #6 lists)."""
+        viewer = await require_viewer(self)
+        return CursorCodec(self.cursor_key, viewer.session.id)
+
+    def invitation_access(
+        self, *, person_id: str, patient_id: str, related_person_id: str, consent_id: str
+    ) -> InvitationAccess:
+        """The two writes of accepting one invitation; call only with a verified invitation ticket's ids."""
+        return InvitationAccess(
+            self._fhir,
+            person_id=person_id,
+            patient_id=patient_id,
+            related_person_id=related_person_id,
+            consent_id=consent_id,
+        )
+
+    def directory_reader(self) -> DirectoryReader:
+        """Reads of shared directory resources (Practitioner, Organization, Location, Schedule, Slot, ...)."""
+        return DirectoryReader(self._fhir)

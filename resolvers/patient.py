@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fhir_client import FhirGone, FhirNotFound
+from auth import Capability
+from fhir_client import Resource
 
 from . import values
 from .context import RequestContext
-from .ids import fhir_id
-from .viewer import require_viewer
+from .guard import NotInScope
 
 _GENDERS = frozenset({"male", "female", "other", "unknown"})
 
@@ -24,19 +24,21 @@ class PatientValue:
 
 
 async def get_patient(ctx: RequestContext, patient_id: str) -> PatientValue | None:
-    """Read one Patient for the signed-in viewer; ``None`` when missing, deleted or not the viewer's own.
+    """Read one Patient in the viewer's scope; ``None`` when missing, deleted or outside the scope.
 
-    Until proxy scope (issue #5), a viewer may read only their own Patient. Any other id answers ``None``
-    without an upstream call, exactly like a missing one, so the answer tells nothing about existence.
+    A patient outside the scope answers ``None`` without an upstream call, exactly like a missing one, so the
+    answer tells nothing about existence.
     """
-    wanted = fhir_id(patient_id)
-    viewer = await require_viewer(ctx)
-    if wanted != viewer.account.patient_id:
-        return None
     try:
-        resource = await ctx.fhir.read("Patient", wanted)
-    except (FhirNotFound, FhirGone):
+        guard = await ctx.guard(patient_id, Capability.READ)
+    except NotInScope:
         return None
+    resource = await guard.patient()
+    return patient_value(resource) if resource is not None else None
+
+
+def patient_value(resource: Resource) -> PatientValue:
+    """The demographics of a Patient resource."""
     gender = values.string(resource.get("gender"))
     return PatientValue(
         id=resource.id,

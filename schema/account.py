@@ -8,9 +8,12 @@ from enum import Enum
 import strawberry
 
 from auth import Session as SessionValue
+from resolvers.access import viewer_patients
 from resolvers.context import RequestContext
 from resolvers.viewer import Viewer as ViewerValue
 from resolvers.viewer import require_viewer
+
+from .access import PatientAccess
 
 Info = strawberry.Info[RequestContext, None]
 
@@ -64,6 +67,12 @@ class Viewer:
             two_factor_enabled=account.totp_enabled,
             patient_id=strawberry.ID(account.patient_id),
         )
+
+    @strawberry.field(
+        description="The patients the viewer may act for: self first, then those who granted access."
+    )
+    async def patients(self, info: Info) -> list[PatientAccess]:
+        return [PatientAccess.from_value(value) for value in await viewer_patients(info.context)]
 
     @strawberry.field
     def session(self) -> Session:

@@ -10,9 +10,18 @@ from typing import Annotated, cast
 
 import strawberry
 
-from resolvers import account, enrollment
+from resolvers import account, enrollment, proxies
 
+from .access import ProxyAccessLevel
 from .account import Session
+from .proxy import (
+    AcceptProxyInvitationResult,
+    InviteProxyResult,
+    ProxyRevoked,
+    RevokeProxyResult,
+    accepted,
+    invited,
+)
 from .query import Info
 from .results import (
     BeginTotpResult,
@@ -154,3 +163,34 @@ class Mutation:
             username=invitation.username,
             expires_at=invitation.expires_at,
         )
+
+    @strawberry.mutation(
+        description=(
+            "An adult patient invites an adult by email to act for them (SELF only). Writes the proxy "
+            "(RelatedPerson) and a proposed Consent to the EHR and mails a single-use invitation code."
+        )
+    )
+    async def invite_proxy(
+        self,
+        info: Info,
+        email: str,
+        access_level: ProxyAccessLevel,
+        relationship: Annotated[
+            str | None,
+            strawberry.argument(description="v3 RoleCode of the invitee to you (SPS, FRND...); default O."),
+        ] = None,
+    ) -> InviteProxyResult:
+        return invited(await proxies.invite_proxy(info.context, email, access_level.value, relationship))
+
+    @strawberry.mutation(
+        description="Accept a proxy invitation (signed in); a retry with the same code is harmless."
+    )
+    async def accept_proxy_invitation(self, info: Info, token: str) -> AcceptProxyInvitationResult:
+        return accepted(await proxies.accept_proxy_invitation(info.context, token))
+
+    @strawberry.mutation(
+        description="End a proxy's access to your record (proxyId from inviteProxy); applies at once."
+    )
+    async def revoke_proxy(self, info: Info, proxy_id: strawberry.ID) -> RevokeProxyResult:
+        value = await proxies.revoke_proxy(info.context, proxy_id)
+        return ProxyRevoked(proxy_id=strawberry.ID(value.related_person_id))

@@ -27,8 +27,8 @@ class Query:
 
     @strawberry.field(
         description=(
-            "One patient by FHIR id; needs a signed-in viewer. Null when there is none or it is not the "
-            "viewer's own record (proxy access comes with issue #5)."
+            "One patient by FHIR id: the viewer's own record or one they are a proxy for. Null when missing "
+            "or outside the viewer's access (the same answer, so existence is not revealed)."
         )
     )
     async def patient(self, info: Info, id: strawberry.ID) -> Patient | None:

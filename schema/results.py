@@ -32,6 +32,7 @@ class ProblemCode(Enum):
     IDENTITY_NOT_VERIFIED = "IDENTITY_NOT_VERIFIED"
     CONSENT_REQUIRED = "CONSENT_REQUIRED"
     USERNAME_UNAVAILABLE = "USERNAME_UNAVAILABLE"
+    NOT_PERMITTED = "NOT_PERMITTED"
 
 
 @strawberry.interface(description="An expected failure of a mutation: show `message`; branch on `code`.")

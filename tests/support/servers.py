@@ -27,17 +27,26 @@ async def running_gateway(
         Its base URL.
     """
     app = create_app(settings, clock=clock, mailer=mailer)
-    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=0))
+    async with serving(uvicorn.Server(server_config(app, host="127.0.0.1", port=0))) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.asynccontextmanager
+async def serving(server: uvicorn.Server) -> AsyncIterator[int]:
+    """Run a configured uvicorn server (port 0) until the block ends.
+
+    Yields:
+        The port it listens on.
+    """
     task = asyncio.create_task(server.serve())
     async with asyncio.timeout(20):
         while not server.started:
             if task.done():
                 task.result()
-                raise RuntimeError("gateway stopped during start-up")
+                raise RuntimeError("server stopped during start-up")
             await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.servers[0].sockets[0].getsockname()[1]
     finally:
         server.should_exit = True
         await task

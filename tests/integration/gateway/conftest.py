@@ -37,12 +37,15 @@ def clock() -> ManualClock:
 def start_portal(
     fhir_base_url: str, redis_url: str, clock: ManualClock, smtp: SmtpSink, practice: dict[str, int]
 ) -> StartPortal:
-    """Start a gateway (``environment`` and settings overrides as keywords); its Redis keys go afterwards."""
+    """Start a gateway (``environment``, another FHIR base and settings overrides as keywords); its Redis keys
+    go afterwards."""
 
     @asynccontextmanager
-    async def start(environment: str = "test", **overrides: Any) -> AsyncIterator[Portal]:
+    async def start(
+        environment: str = "test", fhir_base: str | None = None, **overrides: Any
+    ) -> AsyncIterator[Portal]:
         settings = gateway_settings(
-            environment, fhir_base_url, redis_url, admin_key_sha256=ADMIN_KEY_SHA256, **overrides
+            environment, fhir_base or fhir_base_url, redis_url, admin_key_sha256=ADMIN_KEY_SHA256, **overrides
         )
         mailer = SmtpMailer("127.0.0.1", smtp.port, sender=settings.mail_from, security="none")
         redis = Redis.from_url(redis_url)
@@ -69,3 +72,8 @@ async def portal(start_portal: StartPortal) -> AsyncIterator[Portal]:
     """A gateway in the ``test`` environment (``__Host-`` cookie with ``Secure``)."""
     async with start_portal() as started:
         yield started
+
+
+from tests.integration.gateway.access_support import access, family, start_access  # noqa: E402
+
+__all__ = ["access", "clock", "family", "portal", "smtp", "start_access", "start_portal"]

@@ -125,13 +125,20 @@ class Portal:
         return self.cookie_token(reply)
 
     async def account(
-        self, key: str, *, patient_id: str | None = None, email: str | None = None, password: str = PASSWORD
+        self,
+        key: str,
+        *,
+        patient_id: str | None = None,
+        email: str | None = None,
+        password: str = PASSWORD,
+        person_id: str | None = None,
     ) -> Account:
         """An ACTIVE account ``user.<key>`` created straight in the store (for flows after enrollment)."""
         account = Account(
             id=f"acc_{key}",
             username=f"user.{key}",
             patient_id=patient_id or f"pat-test-{key}",
+            person_id=person_id,
             email=email or f"{key}@example.test",
             password_hash=CHEAP.hash_sync(password),
             status=AccountStatus.ACTIVE,

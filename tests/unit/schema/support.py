@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,11 +11,13 @@ import httpx
 from redis.asyncio import Redis
 
 from auth import (
+    AccessScope,
     Account,
     AccountStatus,
     ActiveSession,
     AuthSettings,
     FileOutboxMailer,
+    ScopeCache,
     Session,
     SessionLevel,
     SessionLookup,
@@ -55,6 +58,22 @@ class OneAccount:
         raise NotImplementedError
 
 
+class UncachedScopes(ScopeCache):
+    """A scope cache that never holds anything (unit tests have no Redis)."""
+
+    def __init__(self, inner: ScopeCache) -> None:
+        pass
+
+    async def get(self, session_id: str) -> tuple[AccessScope | None, int]:
+        return None, 0
+
+    async def put(self, session_id: str, scope: AccessScope, epoch: int) -> None:
+        return None
+
+    async def invalidate_all(self) -> None:
+        return None
+
+
 def context(
     handler: Callable[[httpx.Request], httpx.Response],
     *,
@@ -84,6 +103,8 @@ def context(
         ip_hash_key=b"k" * 32,
         accounts=OneAccount(account),
     )
+    # No scope cache: every request derives its scope (no Redis in unit tests).
+    service = dataclasses.replace(service, scopes=UncachedScopes(service.scopes))
     session = SessionState()
     if signed_in_as is not None:
         live = Session(
@@ -103,7 +124,7 @@ def context(
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     return RequestContext(
         request_id=request_id,
-        fhir=FhirClient(http, "http://fhir.invalid/fhir"),
+        _fhir=FhirClient(http, "http://fhir.invalid/fhir"),
         development=development,
         auth=service,
         session=session,

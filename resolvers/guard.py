@@ -1,0 +1,230 @@
+"""The guard: the only way resolvers reach FHIR (DESIGN.md section 6).
+
+``await ctx.guard(patient_id, Capability.READ)`` answers a ``PatientGuard`` bound to one patient in the
+viewer's scope and one capability, or raises ``NotInScope`` (NOT_FOUND, before any upstream request) when the
+patient is outside the scope, exactly as for a missing id. Through it:
+
+- every search carries the patient constraint (the compartment parameter of its type, set by the guard);
+- every resource that comes back, ``_include``d ones too, is checked to be in the patient's compartment
+  (shared directory types excepted for includes); others are dropped and logged as ``guard.dropped``
+  security events;
+- a read by id of a resource outside the compartment answers ``None``, like a missing id;
+- proxies never see resources labelled restricted (``meta.security`` R/V), nor, under the teen rule, the
+  messages the teen sent;
+- writes need a capability beyond READ, and what is written must be in the compartment.
+
+``ctx.directory_reader()`` reads the shared directory (Practitioner, Organization, Location, Schedule, Slot,
+Medication, ...) without a patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Unpack
+
+from auth import Capability, Grant, SecurityEvents
+from fhir_client import (
+    Entry,
+    EntryResult,
+    FhirClient,
+    FhirGone,
+    FhirNotFound,
+    Resource,
+    SearchOptions,
+    SearchPage,
+    SearchParams,
+    WriteResult,
+)
+
+from .compartment import COMPARTMENT, DIRECTORY_TYPES, Compartment, belongs, restricted, sent_by_patient
+from .errors import ErrorCode, Forbidden, PublicError
+
+
+class NotInScope(PublicError):
+    """The patient is not in the viewer's scope: answered exactly like a missing record."""
+
+    def __init__(self) -> None:
+        super().__init__("Not found.", ErrorCode.NOT_FOUND)
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedPage:
+    """A search page after the guard's checks.
+
+    Attributes:
+        matches: The matching resources the viewer may see.
+        included: The ``_include``d resources the viewer may see.
+        total: ``Bundle.total`` when asked for (counts the server's matches, before hiding).
+        has_next: Whether the server has another page (follow it with ``PatientGuard.next_page``).
+    """
+
+    matches: tuple[Resource, ...]
+    included: tuple[Resource, ...]
+    total: int | None
+    source: SearchPage = field(repr=False, compare=False)
+
+    @property
+    def has_next(self) -> bool:
+        """Whether the server has another page."""
+        return self.source.next_url is not None
+
+
+class PatientGuard:
+    """FHIR access bound to one permitted patient and one capability. Built only by ``RequestContext.guard``.
+
+    Attributes:
+        patient_id: The patient.
+        grant: The viewer's grant for that patient (level, relationship, teen rule).
+        capability: What the resolver asked for.
+    """
+
+    def __init__(
+        self, fhir: FhirClient, grant: Grant, capability: Capability, events: SecurityEvents, account_id: str
+    ) -> None:
+        self._fhir = fhir
+        self._events = events
+        self._account_id = account_id
+        self.grant = grant
+        self.patient_id = grant.patient_id
+        self.capability = capability
+
+    async def patient(self) -> Resource | None:
+        """The patient's own Patient resource (``None`` when missing or deleted).
+
+        Batched: the Patients of all guards asked in one event-loop turn go as one ``Patient?_id=a,b``.
+        """
+        resource = await self._fhir.loader("Patient").load(self.patient_id)
+        return resource if resource is not None and self._visible(resource, include=False) else None
+
+    async def read(self, resource_type: str, resource_id: str) -> Resource | None:
+        """Read by id; ``None`` when missing, deleted, outside the compartment or hidden from the viewer.
+
+        Raises:
+            ValueError: ``resource_type`` is not a patient-compartment type (a programming error).
+        """
+        _compartment(resource_type)
+        if resource_type == "Patient" and resource_id != self.patient_id:
+            return None  # never sent: another patient's record
+        try:
+            resource = await self._fhir.read(resource_type, resource_id)
+        except (FhirNotFound, FhirGone):
+            return None
+        return resource if self._visible(resource, include=False) else None
+
+    async def search(
+        self, resource_type: str, params: SearchParams | None = None, **options: Unpack[SearchOptions]
+    ) -> GuardedPage:
+        """Search ``resource_type`` within the patient's compartment.
+
+        Args:
+            resource_type: A patient-compartment type.
+            params: Search parameters; the compartment parameter is set by the guard (a caller's value for it,
+                or for ``patient``/``subject``, is refused).
+            **options: As for ``FhirClient.search``.
+
+        Returns:
+            The page, with everything the viewer may not see removed.
+
+        Raises:
+            ValueError: An unknown type, or a caller-supplied patient constraint.
+        """
+        compartment = _compartment(resource_type)
+        given = dict(params or {})
+        for name in {compartment.param, "patient", "subject", "_id" if resource_type == "Patient" else ""}:
+            if name and name in given:
+                raise ValueError(f"the guard sets {name!r} itself")
+        value = self.patient_id if compartment.param == "_id" else f"Patient/{self.patient_id}"
+        given[compartment.param] = value
+        page = await self._fhir.search(resource_type, given, **options)
+        return self._filter(page)
+
+    async def next_page(self, page: GuardedPage) -> GuardedPage | None:
+        """The page after one this guard returned (same checks); ``None`` after the last."""
+        following = await self._fhir.next_page(page.source)
+        return self._filter(following) if following is not None else None
+
+    async def create(self, resource: dict[str, Any]) -> WriteResult:
+        """Create a resource in the patient's compartment (needs a capability beyond READ)."""
+        self._check_write(resource)
+        return await self._fhir.create(resource)
+
+    async def update(self, resource: dict[str, Any], *, if_match: str | None = None) -> WriteResult:
+        """Update a resource in the patient's compartment (needs a capability beyond READ)."""
+        self._check_write(resource)
+        return await self._fhir.update(resource, if_match=if_match)
+
+    async def transaction(self, entries: Sequence[Entry]) -> list[EntryResult]:
+        """Send a transaction of creates and updates whose every resource is in the patient's compartment."""
+        for entry in entries:
+            if entry.resource is None:
+                raise ValueError("the guard's transactions carry resources only")
+            self._check_write(entry.resource)
+        return await self._fhir.transaction(entries)
+
+    def _check_write(self, resource: dict[str, Any]) -> None:
+        if self.capability == Capability.READ:
+            raise Forbidden("This access is read-only.")
+        if not belongs(Resource(resource), self.patient_id):
+            self._drop(Resource(resource), "write-outside-compartment")
+            raise ValueError("the guard writes only within the patient's compartment")
+
+    def _filter(self, page: SearchPage) -> GuardedPage:
+        return GuardedPage(
+            matches=tuple(r for r in page.matches if self._visible(r, include=False)),
+            included=tuple(r for r in page.included if self._visible(r, include=True)),
+            total=page.total,
+            source=page,
+        )
+
+    def _visible(self, resource: Resource, *, include: bool) -> bool:
+        if include and resource.resource_type in DIRECTORY_TYPES:
+            return True
+        if not belongs(resource, self.patient_id):
+            self._drop(resource, "outside-compartment")
+            return False
+        if self.grant.is_proxy and restricted(resource):
+            return False
+        return not (self.grant.hide_sent_messages and sent_by_patient(resource, self.patient_id))
+
+    def _drop(self, resource: Resource, reason: str) -> None:
+        self._events.emit(
+            "guard.dropped", account_id=self._account_id, resource_type=resource.resource_type, reason=reason
+        )
+
+
+class DirectoryReader:
+    """Reads of shared directory resources (no patient). Built by ``RequestContext.directory_reader``."""
+
+    def __init__(self, fhir: FhirClient) -> None:
+        self._fhir = fhir
+
+    async def read(self, resource_type: str, resource_id: str) -> Resource | None:
+        """Read one directory resource by id (batched per request); ``None`` when missing."""
+        _directory(resource_type)
+        return await self._fhir.loader(resource_type).load(resource_id)
+
+    async def search(
+        self, resource_type: str, params: SearchParams | None = None, **options: Unpack[SearchOptions]
+    ) -> GuardedPage:
+        """Search a directory type; only directory resources come back (includes of other types dropped)."""
+        _directory(resource_type)
+        page = await self._fhir.search(resource_type, params, **options)
+        return GuardedPage(
+            matches=tuple(r for r in page.matches if r.resource_type == resource_type),
+            included=tuple(r for r in page.included if r.resource_type in DIRECTORY_TYPES),
+            total=page.total,
+            source=page,
+        )
+
+
+def _compartment(resource_type: str) -> Compartment:
+    compartment = COMPARTMENT.get(resource_type)
+    if compartment is None:
+        raise ValueError(f"{resource_type} is not a patient-compartment type")
+    return compartment
+
+
+def _directory(resource_type: str) -> None:
+    if resource_type not in DIRECTORY_TYPES:
+        raise ValueError(f"{resource_type} is not a directory type")

@@ -1,0 +1,220 @@
+"""Proxy invitations and revocation (DESIGN.md section 6): an adult patient invites an adult by email, the
+invitee accepts while signed in, and the patient revokes a grant.
+
+FHIR: the invitation writes a RelatedPerson (``patient`` = the inviter) and a ``proposed`` Consent naming it
+(one transaction, both validated as R4B); acceptance links the invitee's Person to the RelatedPerson and turns
+the Consent ``active``; revocation makes the Consent ``inactive`` and ends the RelatedPerson. The token is
+single-use in the sense that it binds to the first account that accepts (a retry by that account answers the
+same; anyone else gets INVALID_TOKEN); Redis holds only its hash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from auth import Capability, Level, MailMessage
+from auth.fhir_dates import age_on, parse_date
+from auth.scope import PROXY_ACCESS_SYSTEM
+from fhir_client import AnyOf, Entry
+
+from .context import RequestContext
+from .errors import BadUserInput
+from .guard import NotInScope
+from .ids import fhir_id
+
+_ROLE_CODES = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+_ROLE_CLASS = "http://terminology.hl7.org/CodeSystem/v3-RoleClass"
+_DISPLAY = {Level.READ_ONLY: "Read only", Level.SCHEDULING_MESSAGING: "Scheduling and messaging"}
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyInvited:
+    related_person_id: str
+    consent_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyAccepted:
+    patient_id: str
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyRevoked:
+    related_person_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyNotPermitted:
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationInvalid:
+    message: str = "This invitation is not valid (used, expired or mistyped)."
+
+
+async def invite_proxy(
+    ctx: RequestContext, email: str, level: str, relationship: str | None
+) -> ProxyInvited | ProxyNotPermitted:
+    """Invite an adult by email to act for the viewer (SELF only: MANAGE_PROXIES).
+
+    Raises:
+        PublicError: BAD_USER_INPUT for a malformed email, level or relationship code; as ``guard``.
+    """
+    address = email.strip()
+    if len(address) > 254 or address.count("@") != 1 or "." not in address.split("@")[1] or " " in address:
+        raise BadUserInput("email: not an email address")
+    grant_level = Level(level)
+    if grant_level == Level.SELF:
+        raise BadUserInput("accessLevel: choose READ_ONLY or SCHEDULING_MESSAGING")
+    if relationship is not None and (not relationship.isalpha() or len(relationship) > 10):
+        raise BadUserInput("relationship: a v3 RoleCode such as SPS or FRND")
+    viewer, _ = await ctx.scope()
+    guard = await ctx.guard(viewer.account.patient_id, Capability.MANAGE_PROXIES)
+    patient = await guard.patient()
+    today = ctx.auth.clock.now().date()
+    if patient is None or not _adult(patient.get("birthDate"), today):
+        return ProxyNotPermitted("Only an adult patient can invite a proxy online; ask the office.")
+    rp_url, consent_url = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
+    code = (relationship or "O").upper()
+    related = {
+        "resourceType": "RelatedPerson",
+        "active": True,
+        "patient": {"reference": f"Patient/{guard.patient_id}"},
+        "relationship": [{"coding": [{"system": _ROLE_CODES, "code": code}]}],
+        "telecom": [{"system": "email", "value": address}],
+        "period": {"start": today.isoformat()},
+    }
+    actor = {"reference": rp_url}
+    consent = {
+        "resourceType": "Consent",
+        "status": "proposed",
+        "scope": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}
+            ]
+        },
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "patient": {"reference": f"Patient/{guard.patient_id}"},
+        "dateTime": ctx.auth.clock.now().isoformat(),
+        "performer": [actor],
+        "policyRule": {"text": "Portal proxy invitation"},
+        "provision": {
+            "type": "permit",
+            "period": {"start": today.isoformat()},
+            "actor": [{"role": {"coding": [{"system": _ROLE_CLASS, "code": "AGNT"}]}, "reference": actor}],
+            "action": [
+                {
+                    "coding": [
+                        {
+                            "system": PROXY_ACCESS_SYSTEM,
+                            "code": grant_level.value,
+                            "display": _DISPLAY[grant_level],
+                        }
+                    ]
+                }
+            ],
+        },
+    }
+    results = await guard.transaction(
+        [Entry.create(related, full_url=rp_url), Entry.create(consent, full_url=consent_url)]
+    )
+    rp_id, consent_id = (_id_from_location(result.location) for result in results)
+    ticket = await ctx.auth.proxy_invites.issue(
+        {"patient_id": guard.patient_id, "related_person_id": rp_id, "consent_id": consent_id, "level": level}
+    )
+    body = (
+        f"You have been invited to act as a proxy in the {ctx.auth.settings.practice_name} patient portal.\n"
+        f"Sign in (or create your account) and enter this invitation code: {ticket.token}\n"
+        f"The code expires on {ticket.expires_at:%Y-%m-%d}.\n"
+    )
+    await ctx.auth.mailer.send(MailMessage(to=address, subject="Proxy access invitation", body=body))
+    ctx.auth.events.emit("proxy.invited", account_id=viewer.account.id, level=grant_level.value)
+    return ProxyInvited(related_person_id=rp_id, consent_id=consent_id, expires_at=ticket.expires_at)
+
+
+async def accept_proxy_invitation(
+    ctx: RequestContext, token: str
+) -> ProxyAccepted | ProxyNotPermitted | InvitationInvalid:
+    """Accept an invitation as the signed-in viewer; a retry by the same viewer answers the same."""
+    viewer, _ = await ctx.scope()
+    ticket = await ctx.auth.proxy_invites.peek(token)
+    if ticket is None:
+        return InvitationInvalid()
+    payload = dict(ticket.payload)
+    if payload["patient_id"] == viewer.account.patient_id:
+        return ProxyNotPermitted("You cannot be your own proxy.")
+    if viewer.account.person_id is None:
+        return ProxyNotPermitted("Your account is not linked to the practice's records yet; ask the office.")
+    own = await (await ctx.guard(viewer.account.patient_id, Capability.READ)).patient()
+    if own is None or not _adult(own.get("birthDate"), ctx.auth.clock.now().date()):
+        return ProxyNotPermitted("Only an adult can be a proxy through the portal; ask the office.")
+    if await ctx.auth.proxy_invites.claim(token, viewer.account.id) is None:
+        return InvitationInvalid()  # another account accepted it first
+    access = ctx.invitation_access(
+        person_id=viewer.account.person_id,
+        patient_id=payload["patient_id"],
+        related_person_id=payload["related_person_id"],
+        consent_id=payload["consent_id"],
+    )
+    if not await access.accept():
+        return InvitationInvalid()
+    await ctx.auth.scopes.invalidate_all()
+    ctx.forget_scope()
+    ctx.auth.events.emit("proxy.accepted", account_id=viewer.account.id)
+    return ProxyAccepted(patient_id=payload["patient_id"], level=payload["level"])
+
+
+async def revoke_proxy(ctx: RequestContext, related_person_id: str) -> ProxyRevoked:
+    """End a grant on the viewer's own record: Consents inactive, RelatedPerson ended; applies at once.
+
+    Raises:
+        PublicError: NOT_FOUND when the RelatedPerson is not one of the viewer's own proxies.
+    """
+    wanted = fhir_id(related_person_id)
+    viewer, _ = await ctx.scope()
+    guard = await ctx.guard(viewer.account.patient_id, Capability.MANAGE_PROXIES)
+    related = await guard.read("RelatedPerson", wanted)
+    if related is None:
+        raise NotInScope()
+    today = ctx.auth.clock.now().date().isoformat()
+    consents = await guard.search(
+        "Consent", {"actor": f"RelatedPerson/{wanted}", "status": AnyOf("active", "proposed")}, count=100
+    )
+    entries = [
+        Entry.update(_ended_consent(dict(c.data), today), if_match=c.version_id) for c in consents.matches
+    ]
+    if related.get("active") is not False:
+        period = {**(related.get("period") or {}), "end": today}
+        entries.append(
+            Entry.update({**related.data, "active": False, "period": period}, if_match=related.version_id)
+        )
+    if entries:
+        await guard.transaction(entries)
+    await ctx.auth.scopes.invalidate_all()
+    ctx.forget_scope()
+    ctx.auth.events.emit("proxy.revoked", account_id=viewer.account.id, consents=len(consents.matches))
+    return ProxyRevoked(related_person_id=wanted)
+
+
+def _ended_consent(consent: dict[str, Any], today: str) -> dict[str, Any]:
+    provision = dict(consent.get("provision") or {})
+    provision["period"] = {**(provision.get("period") or {}), "end": today}
+    return {**consent, "status": "inactive", "provision": provision}
+
+
+def _adult(birth_date: Any, today: date) -> bool:
+    born = parse_date(birth_date)
+    return born is not None and age_on(born, today) >= 18
+
+
+def _id_from_location(location: str | None) -> str:
+    if not location:
+        raise ValueError("the server did not say where it created the resource")
+    parts = location.split("/")
+    return parts[parts.index("_history") - 1] if "_history" in parts else parts[-1]

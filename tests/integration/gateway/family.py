@@ -1,0 +1,174 @@
+"""A proxy-access family of the test's own, written to the real HAPI server with unique ids per run.
+
+Fixture patients stay untouched (tests write invitations and revocations here only):
+
+- ``pat`` (40): the patient; ``ro`` a READ_ONLY proxy (spouse), ``sm`` a SCHEDULING_MESSAGING proxy (friend),
+  ``rv`` a revoked proxy (Consent inactive), ``un`` an unrelated adult;
+- ``teen`` (15), ``grown`` (turned 18 last month) and ``renewed`` (19): children of ``pat`` with parental
+  grants; ``grown``'s grant started before the 18th birthday (stops counting), ``renewed``'s after it;
+- ``pat`` has a plain and a restricted (``meta.security`` R) Condition; ``teen`` sent one message and got one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+PROXY = "urn:portal-gateway:proxy-access"
+ROLE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+CONF = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+AGENT = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleClass", "code": "AGNT"}]}
+ACCOUNT_KEYS = ("pat", "ro", "sm", "rv", "un")
+
+
+@dataclass(frozen=True)
+class Family:
+    run: str
+    today: date
+
+    def patient(self, key: str) -> str:
+        return f"{self.run}-{key}"
+
+    def person(self, key: str) -> str:
+        return f"{self.run}-person-{key}"
+
+    def rp(self, proxy: str, patient: str) -> str:
+        return f"{self.run}-rp-{proxy}-{patient}"
+
+    def consent(self, proxy: str, patient: str) -> str:
+        return f"{self.run}-consent-{proxy}-{patient}"
+
+    @property
+    def restricted_condition(self) -> str:
+        return f"{self.run}-cond-restricted"
+
+    @property
+    def plain_condition(self) -> str:
+        return f"{self.run}-cond-plain"
+
+
+# (proxy, patient, relationship, level, status, consent start: days relative to today or "after-18")
+GRANTS: tuple[tuple[str, str, str, str, str, int], ...] = (
+    ("ro", "pat", "SPS", "READ_ONLY", "active", -100),
+    ("sm", "pat", "FRND", "SCHEDULING_MESSAGING", "active", -100),
+    ("rv", "pat", "SPS", "SCHEDULING_MESSAGING", "inactive", -400),
+    ("pat", "teen", "MTH", "SCHEDULING_MESSAGING", "active", -2000),
+    ("pat", "grown", "MTH", "SCHEDULING_MESSAGING", "active", -2000),
+    ("pat", "renewed", "MTH", "READ_ONLY", "active", -10),
+)
+
+
+def _born(today: date, key: str) -> date:
+    if key == "teen":
+        return today.replace(year=today.year - 15) - timedelta(days=20)
+    if key == "grown":
+        return today.replace(year=today.year - 18) - timedelta(days=30)
+    if key == "renewed":
+        return today.replace(year=today.year - 19) - timedelta(days=30)
+    return today.replace(year=today.year - 40) - timedelta(days=5)
+
+
+def _ref(kind: str, rid: str) -> dict[str, str]:
+    return {"reference": f"{kind}/{rid}"}
+
+
+def build(family: Family) -> list[dict[str, Any]]:
+    """The family's resources."""
+    f, today = family, family.today
+    keys = (*ACCOUNT_KEYS, "teen", "grown", "renewed")
+    out: list[dict[str, Any]] = [
+        {
+            "resourceType": "Patient",
+            "id": f.patient(k),
+            "active": True,
+            "name": [{"family": f"Test{f.run[-4:]}", "given": [k]}],
+            "birthDate": _born(today, k).isoformat(),
+        }
+        for k in keys
+    ]
+    for proxy, patient, rel, level, status, start in GRANTS:
+        begin = today + timedelta(days=start)
+        out.append(
+            {
+                "resourceType": "RelatedPerson",
+                "id": f.rp(proxy, patient),
+                "active": True,
+                "patient": _ref("Patient", f.patient(patient)),
+                "relationship": [{"coding": [{"system": ROLE, "code": rel}]}],
+                "period": {"start": begin.isoformat()},
+            }
+        )
+        provision: dict[str, Any] = {
+            "type": "permit",
+            "period": {"start": begin.isoformat()},
+            "actor": [{"role": AGENT, "reference": _ref("RelatedPerson", f.rp(proxy, patient))}],
+            "action": [{"coding": [{"system": PROXY, "code": level}]}],
+        }
+        out.append(
+            {
+                "resourceType": "Consent",
+                "id": f.consent(proxy, patient),
+                "status": status,
+                "scope": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                            "code": "patient-privacy",
+                        }
+                    ]
+                },
+                "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+                "patient": _ref("Patient", f.patient(patient)),
+                "performer": [_ref("RelatedPerson", f.rp(proxy, patient))],
+                "policyRule": {"text": "test"},
+                "provision": provision,
+            }
+        )
+    for key in ACCOUNT_KEYS:
+        links = [{"target": _ref("Patient", f.patient(key))}]
+        links += [{"target": _ref("RelatedPerson", f.rp(p, q))} for p, q, *_ in GRANTS if p == key]
+        out.append({"resourceType": "Person", "id": f.person(key), "active": True, "link": links})
+    pat = _ref("Patient", f.patient("pat"))
+    code = {"coding": [{"system": "http://snomed.info/sct", "code": "37796009"}]}
+    out.append({"resourceType": "Condition", "id": f.plain_condition, "subject": pat, "code": code})
+    out.append(
+        {
+            "resourceType": "Condition",
+            "id": f.restricted_condition,
+            "meta": {"security": [{"system": CONF, "code": "R"}]},
+            "subject": pat,
+            "code": code,
+        }
+    )
+    teen = _ref("Patient", f.patient("teen"))
+    for name, sender in (("sent", teen), ("received", _ref("RelatedPerson", f.rp("pat", "teen")))):
+        out.append(
+            {
+                "resourceType": "Communication",
+                "id": f"{f.run}-msg-teen-{name}",
+                "status": "completed",
+                "subject": teen,
+                "sender": sender,
+                "payload": [{"contentString": f"message {name}"}],
+            }
+        )
+    return out
+
+
+def create_family(fhir_base_url: str, today: date) -> Family:
+    """Write a new family (one transaction of PUTs) and return its ids."""
+    family = Family(run=f"t{uuid.uuid4().hex[:10]}", today=today)
+    entries = [
+        {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
+        for r in build(family)
+    ]
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    response = httpx.post(
+        fhir_base_url, json=bundle, headers={"content-type": "application/fhir+json"}, timeout=60
+    )
+    assert response.status_code == 200, response.text[:2000]
+    return family

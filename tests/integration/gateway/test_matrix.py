@@ -1,0 +1,228 @@
+"""The authorization matrix: every query and mutation field of the schema, run as every kind of viewer.
+
+Fields are discovered from the built schema; a field without an entry in ``CASES`` fails the test, so new
+fields get covered. Each cell checks its outcome (a typename, null, or an error code) and that no upstream
+request mentioning a patient outside the viewer's scope left the gateway (recorded by a real HTTP proxy in
+front of HAPI).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fixtures.patients import PATIENTS
+from gateway import Settings
+from schema import build_schema
+from tests.integration.gateway.access_support import AccessPortal, StartAccess
+from tests.integration.gateway.family import Family
+
+ROLES = ("patient", "read_only", "scheduling", "revoked", "unrelated", "anonymous", "expired")
+ACCOUNT = {"patient": "pat", "read_only": "ro", "scheduling": "sm", "revoked": "rv", "unrelated": "un"}
+# The family patients each role may act for (anything else must never be asked for upstream).
+SCOPE = {
+    "patient": ("pat", "teen", "renewed"),
+    "read_only": ("ro", "pat"),
+    "scheduling": ("sm", "pat"),
+    "revoked": ("rv",),
+    "unrelated": ("un",),
+    "anonymous": (),
+    "expired": (),
+}
+SIGNED_IN = ("patient", "read_only", "scheduling", "revoked", "unrelated")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One field: its operation, variables (from the family), and the expected outcome per role.
+
+    Outcomes: ``"ok"`` (data, no errors), ``"null"`` (null, no errors), a ``__typename``, or an error code.
+    """
+
+    document: str
+    variables: Callable[[Family], dict[str, Any]]
+    expect: dict[str, str]
+
+
+def _signed_in(outcome: str, **others: str) -> dict[str, str]:
+    cells = dict.fromkeys(SIGNED_IN, outcome) | {"anonymous": "UNAUTHENTICATED", "expired": "SESSION_EXPIRED"}
+    return cells | others
+
+
+def _everyone(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(ROLES, outcome)
+
+
+def _none(f: Family) -> dict[str, Any]:
+    return {}
+
+
+TOKEN = "x" * 43
+CASES: dict[str, Case] = {
+    "viewer": Case(
+        "{ viewer { account { id } patients { accessLevel patient { id } } } }", _none, _signed_in("ok")
+    ),
+    "patient": Case(
+        "query Q($id: ID!) { patient(id: $id) { id name { family } } }",
+        lambda f: {"id": f.patient("pat")},
+        _signed_in("ok", revoked="null", unrelated="null", anonymous="UNAUTHENTICATED"),
+    ),
+    "signIn": Case(
+        'mutation { signIn(username: "nobody.here", password: "wrong-password-123") { __typename } }',
+        _none,
+        _everyone("InvalidCredentials"),
+    ),
+    "completeTwoFactor": Case(
+        f'mutation {{ completeTwoFactor(challengeToken: "{TOKEN}", code: "123456") {{ __typename }} }}',
+        _none,
+        _everyone("InvalidToken"),
+    ),
+    "signOut": Case("mutation { signOut { __typename } }", _none, _everyone("SignedOut")),
+    "signOutEverywhere": Case(
+        "mutation { signOutEverywhere { __typename } }", _none, _signed_in("SignedOut")
+    ),
+    "extendSession": Case("mutation { extendSession { level } }", _none, _signed_in("ok")),
+    "changePassword": Case(
+        'mutation { changePassword(currentPassword: "not-the-password-1", newPassword: "a-new-long-pass-42") '
+        "{ __typename } }",
+        _none,
+        _signed_in("InvalidCredentials"),
+    ),
+    "beginTotpEnrollment": Case(
+        "mutation { beginTotpEnrollment { __typename } }", _none, _signed_in("TotpEnrollment")
+    ),
+    "confirmTotp": Case(
+        'mutation { confirmTotp(code: "000000") { __typename } }', _none, _signed_in("InvalidCode")
+    ),
+    "disableTotp": Case(
+        'mutation { disableTotp(password: "not-the-password-1") { __typename } }',
+        _none,
+        _signed_in("InvalidCredentials"),
+    ),
+    "requestPasswordReset": Case(
+        'mutation { requestPasswordReset(username: "nobody.here", securityAnswer: "x") { __typename } }',
+        _none,
+        _everyone("RequestAccepted"),
+    ),
+    "completePasswordReset": Case(
+        f'mutation {{ completePasswordReset(token: "{TOKEN}", newPassword: "a-new-long-pass-42") '
+        "{ __typename } }",
+        _none,
+        _everyone("InvalidToken"),
+    ),
+    "recoverUsername": Case(
+        'mutation { recoverUsername(email: "nobody@example.test", birthDate: "1970-01-01") { __typename } }',
+        _none,
+        _everyone("RequestAccepted"),
+    ),
+    "verifyIdentity": Case(
+        f'mutation {{ verifyIdentity(enrollmentToken: "{TOKEN}", birthDate: "1970-01-01") '
+        "{ __typename } }",
+        _none,
+        _everyone("InvalidToken"),
+    ),
+    "completeEnrollment": Case(
+        f'mutation {{ completeEnrollment(enrollmentToken: "{TOKEN}", newPassword: "a-new-long-pass-42", '
+        'securityQuestion: "Bird?", securityAnswer: "Heron", acceptConsent: true) { __typename } }',
+        _none,
+        _everyone("InvalidToken"),
+    ),
+    "inviteEnrollment": Case(
+        "mutation M($id: ID!) { inviteEnrollment(patientId: $id) { username } }",
+        lambda f: {"id": f.patient("pat")},
+        _everyone("FORBIDDEN"),
+    ),
+    # Each viewer invites for their own record only (no patient argument); the adult family members may.
+    "inviteProxy": Case(
+        'mutation { inviteProxy(email: "friend@example.test", accessLevel: READ_ONLY) { __typename } }',
+        _none,
+        _signed_in("ProxyInvited"),
+    ),
+    "acceptProxyInvitation": Case(
+        f'mutation {{ acceptProxyInvitation(token: "{TOKEN}") {{ __typename }} }}',
+        _none,
+        _signed_in("InvalidToken"),
+    ),
+    # The already revoked grant: revoking it again is harmless, and only its patient may.
+    "revokeProxy": Case(
+        "mutation M($id: ID!) { revokeProxy(proxyId: $id) { __typename } }",
+        lambda f: {"id": f.rp("rv", "pat")},
+        _signed_in("NOT_FOUND", patient="ProxyRevoked"),
+    ),
+}
+
+
+def test_every_field_of_the_schema_has_a_case() -> None:
+    schema = build_schema(Settings(environment="development"))._schema
+    fields = {*schema.query_type.fields, *(schema.mutation_type.fields if schema.mutation_type else {})}
+    assert fields == set(CASES), (
+        f"add CASES for {sorted(fields - set(CASES))}; drop {sorted(set(CASES) - fields)}"
+    )
+    for name, case in CASES.items():
+        assert set(case.expect) == set(ROLES), name
+
+
+def _outcome(body: dict[str, Any], field: str) -> str:
+    if body.get("errors"):
+        return str(body["errors"][0]["extensions"]["code"])
+    value = (body.get("data") or {}).get(field)
+    if value is None:
+        return "null"
+    return str(value["__typename"]) if isinstance(value, dict) and "__typename" in value else "ok"
+
+
+def _forbidden_ids(family: Family, role: str) -> list[re.Pattern[str]]:
+    allowed = {family.patient(k) for k in SCOPE[role]}
+    everyone = {family.patient(k) for k in (*ACCOUNT.values(), "teen", "grown", "renewed")}
+    everyone |= {f"pat-{spec.key}" for spec in PATIENTS}
+    return [re.compile(rf"(?<![\w.-]){re.escape(i)}(?![\w.-])") for i in sorted(everyone - allowed)]
+
+
+async def _token(access: AccessPortal, role: str) -> str | None:
+    if role == "anonymous":
+        return None
+    if role == "expired":
+        token = await access.token("pat")
+        access.portal.clock.advance(minutes=16)
+        return token
+    return await access.token(ACCOUNT[role])
+
+
+async def test_authorization_matrix(start_access: StartAccess) -> None:
+    limits = {
+        "signin_per_ip_per_minute": 10_000,
+        "reset_per_ip_per_hour": 10_000,
+        "reset_per_account_per_hour": 1000,
+        "recovery_per_ip_per_hour": 10_000,
+        "recovery_per_email_per_hour": 1000,
+    }
+    async with start_access(**limits) as access:
+        failures: list[str] = []
+        for field, case in CASES.items():
+            for role in ROLES:
+                # Sessions of one account are ordered by creation time: keep each cell's the newest.
+                now = access.portal.clock.advance(seconds=1)
+                token = await _token(access, role)
+                access.recorder.clear()
+                reply = await access.portal.gql(case.document, case.variables(access.family), token=token)
+                access.portal.clock.set(now)
+                got = _outcome(reply.body, field)
+                if got != case.expect[role]:
+                    failures.append(f"{field} as {role}: expected {case.expect[role]}, got {got}")
+                for request in access.recorder.requests:
+                    for pattern in _forbidden_ids(access.family, role):
+                        if pattern.search(request.url) or pattern.search(request.body):
+                            failures.append(f"{field} as {role}: upstream {request.method} {request.url}")
+        assert not failures, "\n".join(failures)
+
+
+async def test_expired_sessions_and_anonymous_send_nothing_upstream(access: AccessPortal) -> None:
+    for role in ("anonymous", "expired"):
+        token = await _token(access, role)
+        access.recorder.clear()
+        await access.portal.gql(
+            CASES["patient"].document, CASES["patient"].variables(access.family), token=token
+        )
+        assert access.recorder.requests == []

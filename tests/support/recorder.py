@@ -1,0 +1,76 @@
+"""A recording HTTP reverse proxy in front of the real HAPI server: what left the gateway, as HAPI saw it.
+
+The gateway under test is pointed at the proxy's base URL; every request is forwarded unchanged (the Host
+header stays the proxy's, so HAPI's paging links point back through it) and recorded with its decoded URL
+and body, so a test can assert that no request for another patient's data was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tests.support.servers import serving
+
+_HOP = {"content-length", "transfer-encoding", "content-encoding", "connection", "keep-alive"}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request that reached HAPI: method, decoded path and query, and body text."""
+
+    method: str
+    url: str
+    body: str
+
+    def mentions(self, text: str) -> bool:
+        return text in self.url or text in self.body
+
+
+@dataclass
+class Recorder:
+    """The proxy's base URL (``.../fhir``) and what went through it."""
+
+    base_url: str = ""
+    requests: list[Recorded] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.requests.clear()
+
+
+@asynccontextmanager
+async def recording_proxy(upstream_base: str) -> AsyncIterator[Recorder]:
+    """Run the proxy for ``upstream_base`` (e.g. ``http://127.0.0.1:8080/fhir``) on an ephemeral port."""
+    upstream = httpx.URL(upstream_base)
+    origin = f"{upstream.scheme}://{upstream.netloc.decode()}"
+    recorder = Recorder()
+
+    async with httpx.AsyncClient(base_url=origin, timeout=30) as client:
+
+        async def forward(request: Request) -> Response:
+            body = await request.body()
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            recorder.requests.append(Recorded(request.method, unquote(path), body.decode("utf-8", "replace")))
+            headers = {k: v for k, v in request.headers.items() if k not in _HOP and k != "accept-encoding"}
+            reply = await client.request(request.method, path, content=body, headers=headers)
+            out = {k: v for k, v in reply.headers.items() if k.lower() not in _HOP}
+            return Response(reply.content, status_code=reply.status_code, headers=out)
+
+        app = Starlette(
+            routes=[Route("/{path:path}", forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        )
+        async with serving(server) as port:
+            recorder.base_url = f"http://127.0.0.1:{port}{upstream.path}"
+            yield recorder

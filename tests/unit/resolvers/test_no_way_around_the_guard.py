@@ -1,0 +1,65 @@
+"""Structural check: resolvers reach FHIR only through the guard (DESIGN.md section 6).
+
+Only the guard modules (and the context that builds them) may hold the FHIR client; everything else in
+``resolvers/`` and all of ``schema/`` gets FHIR data through ``ctx.guard(...)`` or ``ctx.directory_reader()``.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+from fhir_client import FhirClient
+from resolvers.context import RequestContext
+
+ROOT = Path(__file__).resolve().parents[3]
+GUARD_MODULES = {"context.py", "guard.py", "invitation_guard.py"}
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def _violations(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in {"_fhir", "fhir"}:
+            found.append(f"{path.name}:{node.lineno} .{node.attr}")
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fhir_client"):
+            names = {alias.name for alias in node.names}
+            if names & {"FhirClient", "ReadLoader", "SearchBatcher", "*"} or node.module != "fhir_client":
+                found.append(f"{path.name}:{node.lineno} imports {sorted(names)} from {node.module}")
+        if isinstance(node, ast.Name) and node.id in {"getattr", "setattr"}:
+            found.append(f"{path.name}:{node.lineno} {node.id} (could reach the private client)")
+    return found
+
+
+def test_only_the_guard_modules_touch_the_fhir_client() -> None:
+    problems = [
+        problem
+        for path in _modules("resolvers")
+        if path.name not in GUARD_MODULES
+        for problem in _violations(path)
+    ]
+    # getattr is legitimate in one place: reading a session token off an auth result (no FHIR involved).
+    problems = [p for p in problems if not p.startswith("account.py") or "getattr" not in p]
+    assert problems == []
+
+
+def test_schema_never_imports_fhir_client() -> None:
+    for path in _modules("schema"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = (
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                )
+                assert not any(n.startswith("fhir_client") for n in names), path.name
+
+
+def test_the_context_exposes_no_public_fhir_client() -> None:
+    public = [f.name for f in dataclasses.fields(RequestContext) if not f.name.startswith("_")]
+    hints = {f.name: f.type for f in dataclasses.fields(RequestContext)}
+    assert "fhir" not in public
+    assert all("FhirClient" not in str(hints[name]) for name in public)
+    assert FhirClient.__name__ in str(hints["_fhir"])
