@@ -112,6 +112,17 @@ class PatientGuard:
             return None
         return resource if self._visible(resource, include=False) else None
 
+    async def load(self, resource_type: str, resource_id: str) -> Resource | None:
+        """Like ``read``, but batched: loads of one type in one event-loop turn go as one ``Type?_id=a,b,c``.
+
+        Each resource is still checked against the compartment and the viewer's labels.
+        """
+        _compartment(resource_type)
+        if resource_type == "Patient" and resource_id != self.patient_id:
+            return None
+        resource = await self._fhir.loader(resource_type).load(resource_id)
+        return resource if resource is not None and self._visible(resource, include=False) else None
+
     async def search(
         self, resource_type: str, params: SearchParams | None = None, **options: Unpack[SearchOptions]
     ) -> GuardedPage:
@@ -143,6 +154,18 @@ class PatientGuard:
         """The page after one this guard returned (same checks); ``None`` after the last."""
         following = await self._fhir.next_page(page.source)
         return self._filter(following) if following is not None else None
+
+    async def page_at(self, resource_type: str, url: str, *, total: bool = False) -> GuardedPage:
+        """The page at a paging link this gateway got from the server earlier (carried in a signed cursor).
+
+        The client checks that the link stays on the FHIR base; the results are checked like a search's.
+        """
+        _compartment(resource_type)
+        start = SearchPage(resource_type, (), (), (), 0 if total else None, url)
+        page = await self._fhir.next_page(start)
+        if page is None:  # pragma: no cover - start has a next link
+            raise ValueError("no page")
+        return self._filter(page)
 
     async def create(self, resource: dict[str, Any]) -> WriteResult:
         """Create a resource in the patient's compartment (needs a capability beyond READ)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from auth import Capability
@@ -9,7 +10,9 @@ from fhir_client import Resource
 
 from . import values
 from .context import RequestContext
+from .datatypes import references
 from .guard import NotInScope
+from .references import PERFORMER_TYPES, PerformerValue, performer_value
 
 _GENDERS = frozenset({"male", "female", "other", "unknown"})
 
@@ -21,6 +24,27 @@ class PatientValue:
     birth_date: str | None
     gender: str | None
     identifiers: tuple[values.IdentifierValue, ...]
+    telecom: tuple[ContactPointValue, ...] = ()
+    addresses: tuple[AddressValue, ...] = ()
+    general_practitioner_refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPointValue:
+    system: str | None
+    value: str | None
+    use: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressValue:
+    use: str | None
+    text: str | None
+    line: tuple[str, ...]
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
 
 
 async def get_patient(ctx: RequestContext, patient_id: str) -> PatientValue | None:
@@ -46,4 +70,33 @@ def patient_value(resource: Resource) -> PatientValue:
         birth_date=values.fhir_date(resource.get("birthDate")),
         gender=gender if gender in _GENDERS else None,
         identifiers=values.identifiers(resource.get("identifier")),
+        telecom=tuple(
+            ContactPointValue(
+                values.string(t.get("system")), values.string(t.get("value")), values.string(t.get("use"))
+            )
+            for t in values.objects(resource.get("telecom"))
+        ),
+        addresses=tuple(
+            AddressValue(
+                use=values.string(a.get("use")),
+                text=values.string(a.get("text")),
+                line=values.strings(a.get("line")),
+                city=values.string(a.get("city")),
+                state=values.string(a.get("state")),
+                postal_code=values.string(a.get("postalCode")),
+                country=values.string(a.get("country")),
+            )
+            for a in values.objects(resource.get("address"))
+        ),
+        general_practitioner_refs=references(resource.get("generalPractitioner")),
     )
+
+
+async def general_practitioners(ctx: RequestContext, refs: tuple[str, ...]) -> list[PerformerValue]:
+    """The patient's general practitioners (directory reads, batched into one request per type)."""
+    reader = ctx.directory_reader()
+    wanted = [ref.rpartition("/") for ref in refs]
+    found = await asyncio.gather(
+        *(reader.read(kind, rid) for kind, _, rid in wanted if kind in PERFORMER_TYPES)
+    )
+    return [value for resource in found if resource and (value := performer_value(resource)) is not None]

@@ -1,14 +1,31 @@
-"""The Patient type."""
+"""The Patient type: demographics, contact, care team, and the record's lists (Relay connections)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from resolvers.patient import PatientValue
+from resolvers import records
+from resolvers.context import RequestContext
+from resolvers.patient import AddressValue, ContactPointValue, PatientValue, general_practitioners
+from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, ResultCategory, released_page
 
 from .common import FhirDate, HumanName, Identifier
+from .connection import Connection, build, selects
+from .datatypes import Provider, provider
+from .observation import Observation, ObservationCategory
+from .records import AllergyIntolerance, CareTeam, Condition, Immunization
+from .report import DiagnosticReport
+
+Info = strawberry.Info[RequestContext, None]
+T = TypeVar("T")
+V = TypeVar("V")
+FIRST = "Page size: 1 to 100 (default 20)."
+AFTER = "The endCursor of the previous page (opaque; only valid for this session, patient and list)."
+CODE = "One FHIR token: `system|code`, `code` or `|code`."
 
 
 @strawberry.enum(description="FHIR administrative gender.")
@@ -19,6 +36,62 @@ class AdministrativeGender(Enum):
     UNKNOWN = "unknown"
 
 
+@strawberry.type(description="A phone number or e-mail address (FHIR ContactPoint).")
+class ContactPoint:
+    system: str | None
+    value: str | None
+    use: str | None
+
+    @classmethod
+    def from_value(cls, v: ContactPointValue) -> ContactPoint:
+        return cls(system=v.system, value=v.value, use=v.use)
+
+
+@strawberry.type(description="A postal address (FHIR Address).")
+class Address:
+    use: str | None
+    text: str | None
+    line: list[str]
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+
+    @classmethod
+    def from_value(cls, v: AddressValue) -> Address:
+        return cls(
+            use=v.use,
+            text=v.text,
+            line=list(v.line),
+            city=v.city,
+            state=v.state,
+            postal_code=v.postal_code,
+            country=v.country,
+        )
+
+
+async def _records(
+    info: Info, patient_id: str, name: str, convert: Callable[[Any], T], first: int | None, after: str | None
+) -> Connection[T]:
+    total = selects(info, "totalCount")
+    page = await records.list_records(info.context, patient_id, name, first=first, after=after, total=total)
+    return build(page, convert)
+
+
+async def _released(
+    info: Info,
+    patient_id: str,
+    kind: ReleasedList[V],
+    filters: Filters,
+    convert: Callable[[V], T],
+    first: int | None,
+    after: str | None,
+) -> Connection[T]:
+    total = selects(info, "totalCount")
+    page = await released_page(info.context, patient_id, kind, filters, first=first, after=after, total=total)
+    return build(page, convert)
+
+
 @strawberry.type(description="A patient of the practice, as recorded in the EHR (FHIR Patient).")
 class Patient:
     id: strawberry.ID
@@ -26,6 +99,66 @@ class Patient:
     birth_date: FhirDate | None
     gender: AdministrativeGender | None
     identifier: list[Identifier]
+    telecom: list[ContactPoint]
+    address: list[Address]
+    _value: strawberry.Private[PatientValue]
+
+    @strawberry.field(description="The patient's primary care providers.")
+    async def general_practitioner(self, info: Info) -> list[Provider]:
+        found = await general_practitioners(info.context, self._value.general_practitioner_refs)
+        return [provider(value) for value in found]
+
+    @strawberry.field(description="The patient's active care teams.")
+    async def care_team(self, info: Info) -> list[CareTeam]:
+        return [CareTeam.from_value(team) for team in await records.care_teams(info.context, self.id)]
+
+    @strawberry.field(description="Problems and diagnoses, most recently recorded first.")
+    async def conditions(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Condition]:
+        return await _records(info, self.id, "conditions", Condition.from_value, first, after)
+
+    @strawberry.field(description="Allergies and intolerances, most recently recorded first.")
+    async def allergies(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[AllergyIntolerance]:
+        return await _records(info, self.id, "allergies", AllergyIntolerance.from_value, first, after)
+
+    @strawberry.field(description="Vaccinations, newest first.")
+    async def immunizations(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[Immunization]:
+        return await _records(info, self.id, "immunizations", Immunization.from_value, first, after)
+
+    @strawberry.field(
+        description="Released results (lab, imaging, pathology), newest first, with their Observations."
+    )
+    async def results(
+        self,
+        info: Info,
+        category: ResultCategory | None = None,
+        code: Annotated[str | None, strawberry.argument(description=CODE)] = None,
+        date_from: FhirDate | None = None,
+        date_to: FhirDate | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[DiagnosticReport]:
+        filters = Filters(category.value if category else None, code, date_from, date_to)
+        return await _released(info, self.id, RESULTS, filters, DiagnosticReport.from_value, first, after)
+
+    @strawberry.field(description="Released observations (lab values, vital signs, ...), newest first.")
+    async def observations(
+        self,
+        info: Info,
+        category: ObservationCategory | None = None,
+        code: Annotated[str | None, strawberry.argument(description=CODE)] = None,
+        date_from: FhirDate | None = None,
+        date_to: FhirDate | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[Observation]:
+        filters = Filters(category.value if category else None, code, date_from, date_to)
+        return await _released(info, self.id, OBSERVATIONS, filters, Observation.from_value, first, after)
 
     @classmethod
     def from_value(cls, value: PatientValue) -> Patient:
@@ -35,4 +168,7 @@ class Patient:
             birth_date=FhirDate(value.birth_date) if value.birth_date else None,
             gender=AdministrativeGender(value.gender) if value.gender else None,
             identifier=[Identifier.from_value(identifier) for identifier in value.identifiers],
+            telecom=[ContactPoint.from_value(t) for t in value.telecom],
+            address=[Address.from_value(a) for a in value.addresses],
+            _value=value,
         )

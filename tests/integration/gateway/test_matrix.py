@@ -65,7 +65,11 @@ CASES: dict[str, Case] = {
         "{ viewer { account { id } patients { accessLevel patient { id } } } }", _none, _signed_in("ok")
     ),
     "patient": Case(
-        "query Q($id: ID!) { patient(id: $id) { id name { family } } }",
+        "query Q($id: ID!) { patient(id: $id) { id name { family } telecom { value } "
+        "generalPractitioner { __typename } careTeam { id } conditions { totalCount nodes { id } } "
+        "allergies { nodes { id } } immunizations { nodes { id } } "
+        "results { nodes { id performer { __typename } result { id performer { __typename } } } } "
+        "observations(first: 5) { totalCount nodes { id performer { __typename } } } } }",
         lambda f: {"id": f.patient("pat")},
         _signed_in("ok", revoked="null", unrelated="null", anonymous="UNAUTHENTICATED"),
     ),

@@ -1,0 +1,188 @@
+"""Relay connections backed by FHIR paging (docs/records.md, "Paging").
+
+A connection page is one FHIR search page (``_count = first``), never the whole list. Its cursors are signed
+by ``ctx.cursors()`` (bound to the session and the patient) and carry only a position: the server's paging
+link (``u``, HAPI's snapshot of the search, so results added meanwhile cause no duplicates or gaps), how many
+visible entries of that page were already shown (``s``), the list they belong to (``l``: a digest of the
+type, filters and sort) and the total when it was counted (``t``). The client never supplies a link.
+
+Arguments are checked before anything is sent upstream: ``precheck`` runs on the ``patient`` field for all
+connections selected under it (``first`` out of 1..100, a cursor that is not this session's for this
+patient: BAD_USER_INPUT); a cursor of another list is refused before that list's search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from fhir_client import FhirGone, Resource, SearchParams
+
+from .context import RequestContext
+from .cursors import CursorCodec
+from .errors import BadUserInput
+from .guard import GuardedPage, PatientGuard
+
+T = TypeVar("T")
+_TOKEN = re.compile(r"[^\s|,]{1,200}(\|[^\s|,]{0,100})?|\|[^\s|,]{1,100}")
+DEFAULT_FIRST = 20
+MAX_FIRST = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """One list: the FHIR search behind a connection (the guard adds the patient constraint)."""
+
+    resource_type: str
+    params: SearchParams
+    sort: tuple[str, ...]
+    include: tuple[str, ...] = ()
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        """A digest of the list's name and filters, so a cursor of one list is refused by another."""
+        return hashlib.sha256(self.name.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where a page starts: ``url`` None means the search itself; skip the first ``skip`` visible entries."""
+
+    url: str | None = None
+    skip: int = 0
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    cursor: str
+    resource: Resource
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One connection page: edges, whether more follow, the total if asked, and what was ``_include``d."""
+
+    edges: tuple[Edge, ...]
+    has_next: bool
+    total: int | None
+    included: tuple[Resource, ...] = field(default=())
+
+    def convert(self, make: Callable[[Resource], T | None]) -> Connection[T]:
+        """The page as a connection of plain values (``make`` answers ``None`` for what is not shown)."""
+        edges = tuple(
+            (edge.cursor, value) for edge in self.edges if (value := make(edge.resource)) is not None
+        )
+        return Connection(edges, self.has_next, self.total)
+
+
+@dataclass(frozen=True, slots=True)
+class Connection(Generic[T]):
+    """A connection page of plain values: ``(cursor, value)`` edges."""
+
+    edges: tuple[tuple[str, T], ...]
+    has_next: bool
+    total: int | None
+
+
+def check_first(first: int | None) -> int:
+    """``first`` as a page size (default 20), or BAD_USER_INPUT."""
+    if first is None:
+        return DEFAULT_FIRST
+    if not 1 <= first <= MAX_FIRST:
+        raise BadUserInput(f"first: must be between 1 and {MAX_FIRST}")
+    return first
+
+
+async def precheck(ctx: RequestContext, patient_id: str, first: Any, after: Any, code: Any = None) -> None:
+    """Check one connection's ``first``, ``after`` and ``code`` before the request sends anything upstream.
+
+    The list a cursor belongs to is checked again when the page is fetched.
+    """
+    check_first(first if isinstance(first, int) else None)
+    if isinstance(code, str) and not _TOKEN.fullmatch(code):
+        raise BadUserInput("code: expected a FHIR token: system|code, code or system|")
+    if isinstance(after, str):
+        (await ctx.cursors()).decode(patient_id, after)
+
+
+def decode_after(codec: CursorCodec, patient_id: str, query: ListQuery, after: str | None) -> Position:
+    """The position an ``after`` cursor names, checked to be of this list, session and patient."""
+    if after is None:
+        return Position()
+    payload = codec.decode(patient_id, after)
+    url, skip, total = payload.get("u"), payload.get("s"), payload.get("t")
+    if (
+        payload.get("l") != query.key
+        or not (url is None or isinstance(url, str))
+        or not isinstance(skip, int)
+        or skip < 0
+        or not (total is None or isinstance(total, int))
+    ):
+        raise BadUserInput("after: not a cursor of this list")
+    return Position(url, skip, total)
+
+
+async def fetch(
+    guard: PatientGuard,
+    codec: CursorCodec,
+    query: ListQuery,
+    *,
+    first: int | None,
+    after: str | None,
+    want_total: bool,
+    keep: Callable[[Resource], bool] = lambda resource: True,
+) -> Page:
+    """One connection page of ``query`` for the guard's patient.
+
+    Upstream: one search (or one paging link) per page; a second request only when ``totalCount`` is
+    selected on a continuation page whose cursor does not carry the total.
+    """
+    size = check_first(first)
+    at = decode_after(codec, guard.patient_id, query, after)
+    if at.url is None:
+        page = await guard.search(
+            query.resource_type,
+            query.params,
+            count=size + at.skip if at.skip else size,
+            total=want_total,
+            sort=query.sort,
+            include=query.include,
+        )
+    else:
+        try:
+            page = await guard.page_at(query.resource_type, at.url, total=want_total and at.total is None)
+        except FhirGone:  # the server dropped its stored search
+            raise BadUserInput("after: this cursor has expired; start again from the first page") from None
+    visible = [resource for resource in page.matches if keep(resource)]
+    taken = visible[at.skip : at.skip + size]
+    more_here = len(visible) > at.skip + size
+    total = page.total if page.total is not None else at.total
+    if want_total and total is None:
+        total = await _count(guard, query)
+
+    def cursor(shown: int) -> str:
+        end_of_page = shown == len(visible) and page.has_next
+        payload: dict[str, Any] = {"l": query.key, "t": total}
+        if end_of_page:
+            payload |= {"u": page.source.next_url, "s": 0}
+        else:
+            payload |= {"u": at.url, "s": shown}
+        return codec.encode(guard.patient_id, payload)
+
+    edges = tuple(Edge(cursor(at.skip + i + 1), resource) for i, resource in enumerate(taken))
+    return Page(edges, more_here or page.has_next, total, page.included)
+
+
+async def _count(guard: PatientGuard, query: ListQuery) -> int | None:
+    counted: GuardedPage = await guard.search(query.resource_type, query.params, count=1, total=True)
+    return counted.total
+
+
+def index(resources: Sequence[Resource]) -> dict[str, Resource]:
+    """Resources by their relative reference (``Type/id``), for resolving references to ``_include``s."""
+    return {resource.reference: resource for resource in resources}

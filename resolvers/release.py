@@ -1,0 +1,49 @@
+"""The release rule for results (docs/records.md): what of DiagnosticReport and Observation a viewer sees.
+
+Shown: ``final``, ``amended``, ``corrected``; ``preliminary`` shown and labelled. Never: ``registered``,
+``cancelled``, ``entered-in-error`` (nor ``partial``/``unknown``, which R4 does not mean for release). A
+result carrying the hold tag ``urn:portal-gateway:release-hold`` is kept back whatever its status.
+
+The rule is pushed into the FHIR search (``status=...`` and ``_tag:not=...``) so pages come back full, and
+applied again here to every resource shown (included ones and reads too), so nothing depends on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from fhir_client import AnyOf, ParamValue, Resource
+
+from .compartment import CONFIDENTIALITY
+from .values import objects, string
+
+HOLD_SYSTEM = "urn:portal-gateway:release-hold"
+HOLD_CODE = "hold"
+RELEASED = ("final", "amended", "corrected", "preliminary")
+
+
+def released(resource: Resource) -> bool:
+    """Whether the release rule lets ``resource`` be shown."""
+    return resource.get("status") in RELEASED and not held(resource)
+
+
+def held(resource: Resource) -> bool:
+    """Whether the EHR set the release hold on ``resource``."""
+    meta = resource.get("meta")
+    if not isinstance(meta, Mapping):
+        return False
+    return any(string(tag.get("system")) == HOLD_SYSTEM for tag in objects(meta.get("tag")))
+
+
+Params = dict[str, ParamValue | Sequence[ParamValue]]
+
+
+def hidden_labels(*, proxy: bool) -> Params:
+    """For proxies, the search parameter that leaves restricted (R, V) resources out upstream."""
+    return {"_security:not": [f"{CONFIDENTIALITY}|R", f"{CONFIDENTIALITY}|V"]} if proxy else {}
+
+
+def search_params(*, proxy: bool) -> Params:
+    """The FHIR search parameters that apply the rule upstream (and, for proxies, the restricted labels)."""
+    params: Params = {"status": AnyOf(*RELEASED), "_tag:not": f"{HOLD_SYSTEM}|{HOLD_CODE}"}
+    return params | hidden_labels(proxy=proxy)
