@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -18,14 +18,6 @@ from tests.support.servers import running_gateway
 from tests.support.settings import IP_HASH_KEY, gateway_settings
 
 StartPortal = Callable[..., AbstractAsyncContextManager[Portal]]
-
-
-@pytest.fixture(scope="session")
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture
@@ -76,4 +68,4 @@ async def portal(start_portal: StartPortal) -> AsyncIterator[Portal]:
 
 from tests.integration.gateway.access_support import access, family, start_access  # noqa: E402
 
-__all__ = ["access", "clock", "family", "portal", "smtp", "start_access", "start_portal"]
+__all__ = ["access", "clock", "family", "portal", "start_access", "start_portal"]
