@@ -13,10 +13,11 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from fhir_client import is_fhir_id
 
 from . import mail_templates
 from .accounts import Account, AccountStatus, new_account_id
@@ -40,7 +41,6 @@ from .results import (
 
 # No 0/o, 1/l/i: temporary credentials are typed from a mail or a printed letter.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 QUESTION_MAX = 200
 ANSWER_MIN = 3
 
@@ -80,7 +80,7 @@ class Enrollment:
             OSError: The invitation mail could not be sent (the account exists; invite again to retry).
         """
         pid = text(patient_id, "patient_id", max_length=64)
-        if not _FHIR_ID.fullmatch(pid):
+        if not is_fhir_id(pid):
             raise InvalidInput("patient_id", "is not a FHIR id")
         identity = await directory.patient_identity(pid)
         if identity is None:

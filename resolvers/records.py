@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -173,13 +174,15 @@ async def care_teams(ctx: RequestContext, patient_id: str) -> list[CareTeamValue
         include=["CareTeam:participant"],
     )
     refs = References(guard, ctx.directory_reader(), paging.index(page.included))
-    teams = []
-    for team in page.matches:
-        members = []
-        for item in objects(team.get("participant")):
-            found = await refs.performers(dt.references(item.get("member")))
-            members += [CareTeamMemberValue(dt.concepts(item.get("role")), member) for member in found]
-        teams.append(
-            CareTeamValue(team.id, string(team.get("name")), string(team.get("status")), tuple(members))
-        )
-    return teams
+    # Every participant of every team at once, so members that were not included load in one batch per type.
+    participants = [(team, item) for team in page.matches for item in objects(team.get("participant"))]
+    found = await asyncio.gather(
+        *(refs.performers(dt.references(item.get("member"))) for _, item in participants)
+    )
+    members: dict[str, list[CareTeamMemberValue]] = {team.id: [] for team in page.matches}
+    for (team, item), performers in zip(participants, found, strict=True):
+        members[team.id] += [CareTeamMemberValue(dt.concepts(item.get("role")), p) for p in performers]
+    return [
+        CareTeamValue(team.id, string(team.get("name")), string(team.get("status")), tuple(members[team.id]))
+        for team in page.matches
+    ]
