@@ -12,6 +12,7 @@ ip_hash_key=...)`` and then:
 See docs/auth.md for the numbers, the Redis layout and the security events.
 """
 
+from ._redis import Keys, Redis, text
 from .account_store import RedisAccountStore
 from .accounts import Account, AccountStatus, AccountStore
 from .clock import Clock, ManualClock, SystemClock
@@ -62,8 +63,6 @@ from .results import (
     TwoFactorSetupRequired,
     UsernameUnavailable,
 )
-from .scope import AccessScope, Capability, Grant, Level, TeenPolicy, derive_scope
-from .scope_cache import ScopeCache
 from .service import Auth, build_auth
 from .session_model import (
     ActiveSession,
@@ -76,9 +75,10 @@ from .session_model import (
     SessionLookup,
 )
 from .settings import AuthSettings
+from .tickets import IssuedTicket, Ticket, Tickets
+from .tokens import token_digest
 
 __all__ = [
-    "AccessScope",
     "Account",
     "AccountNotFound",
     "AccountStatus",
@@ -87,7 +87,6 @@ __all__ = [
     "Auth",
     "AuthError",
     "AuthSettings",
-    "Capability",
     "ChangePasswordResult",
     "Clock",
     "ConfirmTotpResult",
@@ -101,7 +100,6 @@ __all__ = [
     "ExpiredSession",
     "FhirPatientDirectory",
     "FileOutboxMailer",
-    "Grant",
     "IdentityNotVerified",
     "IdentityResult",
     "IdentityVerified",
@@ -111,7 +109,8 @@ __all__ = [
     "InvalidToken",
     "Invitation",
     "IssuedSession",
-    "Level",
+    "IssuedTicket",
+    "Keys",
     "Locked",
     "MailMessage",
     "Mailer",
@@ -126,11 +125,11 @@ __all__ = [
     "PatientDirectory",
     "PatientIdentity",
     "RateLimited",
+    "Redis",
     "RedisAccountStore",
     "RequestAccepted",
     "RequestResult",
     "ResetResult",
-    "ScopeCache",
     "SecurityEvents",
     "Session",
     "SessionLevel",
@@ -140,7 +139,8 @@ __all__ = [
     "SmtpMailer",
     "StaleAccount",
     "SystemClock",
-    "TeenPolicy",
+    "Ticket",
+    "Tickets",
     "TotpDisabled",
     "TotpEnabled",
     "TotpEnrollment",
@@ -153,7 +153,8 @@ __all__ = [
     "check_password",
     "clear_cookie",
     "cookie_name",
-    "derive_scope",
     "set_cookie",
+    "text",
+    "token_digest",
     "token_from_headers",
 ]

@@ -16,10 +16,8 @@ from .events import SecurityEvents
 from .lockout import Lockout
 from .mailer import Mailer
 from .passwords import PasswordHasher
-from .proxy_invites import ProxyInvitations
 from .ratelimit import RateLimiter
 from .reset import Reset
-from .scope_cache import ScopeCache
 from .sessions import SessionStore
 from .settings import AuthSettings
 from .signin import SignIn
@@ -43,8 +41,6 @@ class Auth:
         enrollment: ``invite`` (staff), ``verify_identity``, ``complete``.
         staff: ``unlock``, ``disable``, ``enable``.
         events: The security-event log (for the gateway's own events, e.g. session expiry it answers).
-        scopes: The per-session access-scope cache.
-        proxy_invites: Proxy invitation codes (hashed in Redis, 7 days, bound to the first claimant).
         mailer: Where mail goes.
         clock: The time source.
     """
@@ -59,8 +55,6 @@ class Auth:
     enrollment: Enrollment
     staff: Staff
     events: SecurityEvents
-    scopes: ScopeCache
-    proxy_invites: ProxyInvitations
     mailer: Mailer
     clock: Clock
 
@@ -141,8 +135,6 @@ def build_auth(
         enrollment=Enrollment(deps, credentials),
         staff=Staff(deps),
         events=events,
-        scopes=ScopeCache(redis, prefix),
-        proxy_invites=ProxyInvitations(redis, prefix, clock),
         mailer=mailer,
         clock=clock,
     )

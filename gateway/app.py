@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+import access
 import auth
 from fhir_client import (
     ClientOptions,
@@ -37,6 +38,7 @@ class State(TypedDict):
     fhir: FhirClient
     redis: Redis
     auth: auth.Auth
+    access: access.Access
 
 
 @asynccontextmanager
@@ -51,7 +53,7 @@ async def services(
         mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
 
     Yields:
-        The root ``FhirClient``, the Redis pool and ``Auth``.
+        The root ``FhirClient``, the Redis pool, ``Auth`` and ``Access``.
     """
     timeout = Timeout(
         connect=settings.fhir_connect_timeout,
@@ -85,8 +87,11 @@ async def services(
             ip_hash_key=settings.ip_hash_secret(),
             clock=clock,
         )
+        shared_access = access.build_access(
+            redis, settings.auth_key_prefix, service.clock, teen=settings.teen_policy()
+        )
         try:
-            yield {"fhir": fhir, "redis": redis, "auth": service}
+            yield {"fhir": fhir, "redis": redis, "auth": service, "access": shared_access}
         finally:
             await redis.aclose()
 

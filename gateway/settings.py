@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, FilePath, HttpUrl, RedisDsn, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+import access
 import auth
 from fhir_client import AuthSettings
 
@@ -159,9 +160,9 @@ class Settings(BaseSettings):
             )
         return value.encode()
 
-    def teen_policy(self) -> auth.TeenPolicy:
+    def teen_policy(self) -> access.TeenPolicy:
         """The practice's teen rule for proxies."""
-        return auth.TeenPolicy(
+        return access.TeenPolicy(
             min_age=self.teen_proxy_min_age, hide_sent_messages=self.teen_proxy_hides_sent_messages
         )
 

@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
+import access
 import auth
 from fhir_client import FhirClient
 from resolvers.context import RequestContext
@@ -72,6 +73,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         """
         root: FhirClient = request.state.fhir
         service: auth.Auth = request.state.auth
+        shared_access: access.Access = request.state.access
         state = request.scope.get("state", {})
         request_id: str = state.get("request_id", "")
         session: SessionState = state.get("session") or SessionState()
@@ -86,6 +88,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             _fhir=root.for_request(request_id),
             development=self.settings.development,
             auth=service,
+            access=shared_access,
             session=session,
             # The socket's address: forwarded headers are not trusted (gateway/serve.py).
             client_ip=request.client.host if request.client else None,
@@ -93,5 +96,4 @@ class GraphQLView(GraphQL[RequestContext, None]):
             admin=self.settings.is_admin_key(request.headers.get("x-admin-key")),
             add_header=add_header,
             cursor_key=self.cursor_key,
-            teen=self.settings.teen_policy(),
         )

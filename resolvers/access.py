@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from auth import Capability, Grant
+from access import Capability, Grant
 
 from .context import RequestContext
 from .patient import PatientValue, patient_value

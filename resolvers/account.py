@@ -107,7 +107,7 @@ async def change_password(
     """``changePassword``: re-authenticate, set the new password, rotate the token, end other sessions."""
     viewer = await require_viewer(ctx)
     result = await ctx.auth.credentials.change_password(
-        viewer.token, current_password, new_password, ctx.directory
+        viewer.token, current_password, new_password, ctx.identity_directory()
     )
     if isinstance(result, PasswordChanged):
         return hand_over(ctx, result, bearer=ctx.session.bearer)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from auth import AccessScope, Auth, Capability, FhirPatientDirectory, TeenPolicy, derive_scope
+from access import Access, AccessScope, Capability, InvitationAccess, derive_scope
+from auth import Auth, FhirPatientDirectory
 from fhir_client import FhirClient
 
 from .cursors import CursorCodec
 from .errors import Forbidden
 from .guard import DirectoryReader, NotInScope, PatientGuard
 from .ids import fhir_id
-from .invitation_guard import InvitationAccess
 from .viewer import SessionState, Viewer, require_viewer
 
 
@@ -30,31 +30,35 @@ class RequestContext:
         _fhir: The FHIR client for this request; only the guard factory below uses it.
         development: True in the development environment only.
         auth: The app's ``auth`` services.
+        access: The app's access services (scope cache, proxy invitations, teen policy).
         session: The session the middleware resolved (live, expired or none) and how its token came.
         client_ip: The client's address from the socket (rate limits; logged only as a keyed hash).
         secure_cookie: Whether the session cookie is the ``__Host-`` one with ``Secure``.
         admin: The request carried the admin key (``X-Admin-Key``).
         add_header: Adds a header to the response (``Set-Cookie`` for sign-in and sign-out).
         cursor_key: The server secret that signs pagination cursors.
-        teen: The practice's teen policy for proxies.
     """
 
     request_id: str
     _fhir: FhirClient = field(repr=False)
     development: bool
     auth: Auth
+    access: Access
     session: SessionState = field(default_factory=SessionState)
     client_ip: str | None = None
     secure_cookie: bool = True
     admin: bool = False
     add_header: Callable[[str, str], None] = field(default=lambda name, value: None)
     cursor_key: bytes = field(default=b"", repr=False)
-    teen: TeenPolicy = field(default_factory=TeenPolicy)
     _scope: AccessScope | None = field(default=None, init=False, repr=False)
 
-    @property
-    def directory(self) -> FhirPatientDirectory:
-        """The EHR as the ``auth`` flows (enrollment) see it, over this request's FHIR client."""
+    def identity_directory(self) -> FhirPatientDirectory:
+        """Identity reads of any Patient (name, birth date, phone, email) and the enrollment Consent write.
+
+        This bypasses the guard on purpose: enrollment, reset and username recovery run before there is a
+        scope, and password checks compare against the account's own identity. A unit test allows it only in
+        ``resolvers/enrollment.py`` and ``resolvers/account.py``.
+        """
         return FhirPatientDirectory(self._fhir)
 
     @property
@@ -70,7 +74,7 @@ class RequestContext:
         """
         viewer = await require_viewer(self)
         if self._scope is None:
-            cache = self.auth.scopes
+            cache = self.access.scopes
             cached, epoch = await cache.get(viewer.session.id)
             if cached is None or cached.account_id != viewer.account.id:
                 account = viewer.account
@@ -80,7 +84,7 @@ class RequestContext:
                     patient_id=account.patient_id,
                     person_id=account.person_id,
                     today=self.auth.clock.now().date(),
-                    teen=self.teen,
+                    teen=self.access.teen,
                 )
                 await cache.put(viewer.session.id, cached, epoch)
             self._scope = cached

@@ -12,7 +12,7 @@ async def invite(ctx: RequestContext, patient_id: str, email: str | None) -> Inv
     """``inviteEnrollment`` (staff): mail temporary credentials to a Patient. Needs the admin key."""
     if not ctx.admin:
         raise Forbidden("Only the practice's staff may invite patients.")
-    return await ctx.auth.enrollment.invite(patient_id, directory=ctx.directory, email=email)
+    return await ctx.auth.enrollment.invite(patient_id, directory=ctx.identity_directory(), email=email)
 
 
 async def verify_identity(
@@ -20,7 +20,7 @@ async def verify_identity(
 ) -> IdentityResult:
     """``verifyIdentity``: the birth date or a phone number on the Patient record."""
     return await ctx.auth.enrollment.verify_identity(
-        enrollment_token, directory=ctx.directory, born=birth_date, phone=phone
+        enrollment_token, directory=ctx.identity_directory(), born=birth_date, phone=phone
     )
 
 
@@ -41,7 +41,7 @@ async def complete_enrollment(
         security_question=security_question,
         security_answer=security_answer,
         accept_consent=accept_consent,
-        directory=ctx.directory,
+        directory=ctx.identity_directory(),
         username=username,
     )
 
@@ -54,10 +54,12 @@ async def request_reset(ctx: RequestContext, username: str, security_answer: str
 async def complete_reset(ctx: RequestContext, token: str, new_password: str, code: str | None) -> ResetResult:
     """``completePasswordReset``: a new password with the mailed link (and the second factor if enrolled)."""
     return await ctx.auth.reset.complete_reset(
-        token, new_password, code, ip=ctx.client_ip, directory=ctx.directory
+        token, new_password, code, ip=ctx.client_ip, directory=ctx.identity_directory()
     )
 
 
 async def recover_username(ctx: RequestContext, email: str, birth_date: str) -> RequestResult:
     """``recoverUsername``: mail the username(s); the same answer whether or not anything matched."""
-    return await ctx.auth.reset.recover_username(email, birth_date, ip=ctx.client_ip, directory=ctx.directory)
+    return await ctx.auth.reset.recover_username(
+        email, birth_date, ip=ctx.client_ip, directory=ctx.identity_directory()
+    )

@@ -1,4 +1,4 @@
-"""The guard: the only way resolvers reach FHIR (DESIGN.md section 6).
+"""The guard: the only way resolvers reach FHIR (docs/access.md).
 
 ``await ctx.guard(patient_id, Capability.READ)`` answers a ``PatientGuard`` bound to one patient in the
 viewer's scope and one capability, or raises ``NotInScope`` (NOT_FOUND, before any upstream request) when the
@@ -23,7 +23,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Unpack
 
-from auth import Capability, Grant, SecurityEvents
+from access import (
+    COMPARTMENT,
+    DIRECTORY_TYPES,
+    Capability,
+    Compartment,
+    Grant,
+    belongs,
+    restricted,
+    sent_by_patient,
+)
+from auth import SecurityEvents
 from fhir_client import (
     Entry,
     EntryResult,
@@ -37,7 +47,6 @@ from fhir_client import (
     WriteResult,
 )
 
-from .compartment import COMPARTMENT, DIRECTORY_TYPES, Compartment, belongs, restricted, sent_by_patient
 from .errors import ErrorCode, Forbidden, PublicError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from auth import Capability
+from access import Capability
 from fhir_client import Resource
 
 from . import values

@@ -15,19 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from auth import Capability, Level, MailMessage
-from auth.fhir_dates import age_on, parse_date
-from auth.scope import PROXY_ACCESS_SYSTEM
+from access import Capability, Level, age_on, parse_date, shapes
+from auth import MailMessage
 from fhir_client import AnyOf, Entry
 
 from .context import RequestContext
 from .errors import BadUserInput
 from .guard import NotInScope
 from .ids import fhir_id
-
-_ROLE_CODES = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
-_ROLE_CLASS = "http://terminology.hl7.org/CodeSystem/v3-RoleClass"
-_DISPLAY = {Level.READ_ONLY: "Read only", Level.SCHEDULING_MESSAGING: "Scheduling and messaging"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,51 +76,26 @@ async def invite_proxy(
     if patient is None or not _adult(patient.get("birthDate"), today):
         return ProxyNotPermitted("Only an adult patient can invite a proxy online; ask the office.")
     rp_url, consent_url = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
-    code = (relationship or "O").upper()
-    related = {
-        "resourceType": "RelatedPerson",
-        "active": True,
-        "patient": {"reference": f"Patient/{guard.patient_id}"},
-        "relationship": [{"coding": [{"system": _ROLE_CODES, "code": code}]}],
-        "telecom": [{"system": "email", "value": address}],
-        "period": {"start": today.isoformat()},
-    }
-    actor = {"reference": rp_url}
-    consent = {
-        "resourceType": "Consent",
-        "status": "proposed",
-        "scope": {
-            "coding": [
-                {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}
-            ]
-        },
-        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
-        "patient": {"reference": f"Patient/{guard.patient_id}"},
-        "dateTime": ctx.auth.clock.now().isoformat(),
-        "performer": [actor],
-        "policyRule": {"text": "Portal proxy invitation"},
-        "provision": {
-            "type": "permit",
-            "period": {"start": today.isoformat()},
-            "actor": [{"role": {"coding": [{"system": _ROLE_CLASS, "code": "AGNT"}]}, "reference": actor}],
-            "action": [
-                {
-                    "coding": [
-                        {
-                            "system": PROXY_ACCESS_SYSTEM,
-                            "code": grant_level.value,
-                            "display": _DISPLAY[grant_level],
-                        }
-                    ]
-                }
-            ],
-        },
-    }
+    related = shapes.related_person(
+        patient_id=guard.patient_id,
+        relationship=(relationship or "O").upper(),
+        start=today,
+        telecom=[{"system": "email", "value": address}],
+    )
+    consent = shapes.proxy_consent(
+        patient_id=guard.patient_id,
+        actor=rp_url,
+        level=grant_level.value,
+        start=today,
+        status="proposed",
+        dateTime=ctx.auth.clock.now().isoformat(),
+        policyRule={"text": "Portal proxy invitation"},
+    )
     results = await guard.transaction(
         [Entry.create(related, full_url=rp_url), Entry.create(consent, full_url=consent_url)]
     )
     rp_id, consent_id = (_id_from_location(result.location) for result in results)
-    ticket = await ctx.auth.proxy_invites.issue(
+    ticket = await ctx.access.invitations.issue(
         {"patient_id": guard.patient_id, "related_person_id": rp_id, "consent_id": consent_id, "level": level}
     )
     body = (
@@ -143,7 +113,7 @@ async def accept_proxy_invitation(
 ) -> ProxyAccepted | ProxyNotPermitted | InvitationInvalid:
     """Accept an invitation as the signed-in viewer; a retry by the same viewer answers the same."""
     viewer, _ = await ctx.scope()
-    ticket = await ctx.auth.proxy_invites.peek(token)
+    ticket = await ctx.access.invitations.peek(token)
     if ticket is None:
         return InvitationInvalid()
     payload = dict(ticket.payload)
@@ -154,7 +124,7 @@ async def accept_proxy_invitation(
     own = await (await ctx.guard(viewer.account.patient_id, Capability.READ)).patient()
     if own is None or not _adult(own.get("birthDate"), ctx.auth.clock.now().date()):
         return ProxyNotPermitted("Only an adult can be a proxy through the portal; ask the office.")
-    if await ctx.auth.proxy_invites.claim(token, viewer.account.id) is None:
+    if await ctx.access.invitations.claim(token, viewer.account.id) is None:
         return InvitationInvalid()  # another account accepted it first
     access = ctx.invitation_access(
         person_id=viewer.account.person_id,
@@ -164,7 +134,7 @@ async def accept_proxy_invitation(
     )
     if not await access.accept():
         return InvitationInvalid()
-    await ctx.auth.scopes.invalidate_all()
+    await ctx.access.scopes.invalidate_all()
     ctx.forget_scope()
     ctx.auth.events.emit("proxy.accepted", account_id=viewer.account.id)
     return ProxyAccepted(patient_id=payload["patient_id"], level=payload["level"])
@@ -182,30 +152,23 @@ async def revoke_proxy(ctx: RequestContext, related_person_id: str) -> ProxyRevo
     related = await guard.read("RelatedPerson", wanted)
     if related is None:
         raise NotInScope()
-    today = ctx.auth.clock.now().date().isoformat()
+    today = ctx.auth.clock.now().date()
     consents = await guard.search(
         "Consent", {"actor": f"RelatedPerson/{wanted}", "status": AnyOf("active", "proposed")}, count=100
     )
     entries = [
-        Entry.update(_ended_consent(dict(c.data), today), if_match=c.version_id) for c in consents.matches
+        Entry.update(shapes.ended_consent(c.data, today), if_match=c.version_id) for c in consents.matches
     ]
     if related.get("active") is not False:
-        period = {**(related.get("period") or {}), "end": today}
         entries.append(
-            Entry.update({**related.data, "active": False, "period": period}, if_match=related.version_id)
+            Entry.update(shapes.ended_related_person(related.data, today), if_match=related.version_id)
         )
     if entries:
         await guard.transaction(entries)
-    await ctx.auth.scopes.invalidate_all()
+    await ctx.access.scopes.invalidate_all()
     ctx.forget_scope()
     ctx.auth.events.emit("proxy.revoked", account_id=viewer.account.id, consents=len(consents.matches))
     return ProxyRevoked(related_person_id=wanted)
-
-
-def _ended_consent(consent: dict[str, Any], today: str) -> dict[str, Any]:
-    provision = dict(consent.get("provision") or {})
-    provision["period"] = {**(provision.get("period") or {}), "end": today}
-    return {**consent, "status": "inactive", "provision": provision}
 
 
 def _adult(birth_date: Any, today: date) -> bool:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from auth import Capability
+from access import Capability
 from fhir_client import AnyOf, Resource
 
 from . import datatypes as dt

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from access import RESTRICTED_LABELS
 from fhir_client import AnyOf, ParamValue, Resource
 
-from .compartment import CONFIDENTIALITY
 from .values import objects, string
 
 HOLD_SYSTEM = "urn:portal-gateway:release-hold"
@@ -40,7 +40,7 @@ Params = dict[str, ParamValue | Sequence[ParamValue]]
 
 def hidden_labels(*, proxy: bool) -> Params:
     """For proxies, the search parameter that leaves restricted (R, V) resources out upstream."""
-    return {"_security:not": [f"{CONFIDENTIALITY}|R", f"{CONFIDENTIALITY}|V"]} if proxy else {}
+    return {"_security:not": list(RESTRICTED_LABELS)} if proxy else {}
 
 
 def search_params(*, proxy: bool) -> Params:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from auth import Capability
+from access import Capability
 from fhir_client import Prefixed, Resource, ge, le
 
 from . import datatypes as dt

@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from auth import Capability as CapabilityValue
+from access import Capability as CapabilityValue
 from resolvers.access import PatientAccessValue
 
 from .patient import Patient

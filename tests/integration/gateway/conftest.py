@@ -11,6 +11,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from access import build_access
 from auth import ManualClock, SmtpMailer, build_auth
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.portal import ADMIN_KEY_SHA256, Portal
@@ -49,7 +50,9 @@ def start_portal(
                 running_gateway(settings, clock=clock, mailer=mailer) as base,
                 httpx.AsyncClient(base_url=base, timeout=20) as client,
             ):
-                yield Portal(client, settings, side, redis, clock)
+                yield Portal(
+                    client, settings, side, build_access(redis, settings.auth_key_prefix, clock), redis, clock
+                )
         finally:
             keys = [k async for k in redis.scan_iter(match=settings.auth_key_prefix + "*", count=500)]
             if keys:

@@ -18,10 +18,9 @@ from typing import Any
 
 import httpx
 
-PROXY = "urn:portal-gateway:proxy-access"
-ROLE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
-CONF = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
-AGENT = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-RoleClass", "code": "AGNT"}]}
+from access import shapes
+from access.compartment import CONFIDENTIALITY as CONF
+
 ACCOUNT_KEYS = ("pat", "ro", "sm", "rv", "un")
 
 
@@ -92,46 +91,30 @@ def build(family: Family) -> list[dict[str, Any]]:
     ]
     for proxy, patient, rel, level, status, start in GRANTS:
         begin = today + timedelta(days=start)
+        rp = f.rp(proxy, patient)
         out.append(
-            {
-                "resourceType": "RelatedPerson",
-                "id": f.rp(proxy, patient),
-                "active": True,
-                "patient": _ref("Patient", f.patient(patient)),
-                "relationship": [{"coding": [{"system": ROLE, "code": rel}]}],
-                "period": {"start": begin.isoformat()},
-            }
+            shapes.related_person(
+                resource_id=rp, patient_id=f.patient(patient), relationship=rel, start=begin
+            )
         )
-        provision: dict[str, Any] = {
-            "type": "permit",
-            "period": {"start": begin.isoformat()},
-            "actor": [{"role": AGENT, "reference": _ref("RelatedPerson", f.rp(proxy, patient))}],
-            "action": [{"coding": [{"system": PROXY, "code": level}]}],
-        }
         out.append(
-            {
-                "resourceType": "Consent",
-                "id": f.consent(proxy, patient),
-                "status": status,
-                "scope": {
-                    "coding": [
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/consentscope",
-                            "code": "patient-privacy",
-                        }
-                    ]
-                },
-                "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
-                "patient": _ref("Patient", f.patient(patient)),
-                "performer": [_ref("RelatedPerson", f.rp(proxy, patient))],
-                "policyRule": {"text": "test"},
-                "provision": provision,
-            }
+            shapes.proxy_consent(
+                resource_id=f.consent(proxy, patient),
+                patient_id=f.patient(patient),
+                actor=f"RelatedPerson/{rp}",
+                level=level,
+                start=begin,
+                status=status,
+            )
         )
     for key in ACCOUNT_KEYS:
-        links = [{"target": _ref("Patient", f.patient(key))}]
-        links += [{"target": _ref("RelatedPerson", f.rp(p, q))} for p, q, *_ in GRANTS if p == key]
-        out.append({"resourceType": "Person", "id": f.person(key), "active": True, "link": links})
+        out.append(
+            shapes.person(
+                resource_id=f.person(key),
+                patient_id=f.patient(key),
+                related_person_ids=[f.rp(p, q) for p, q, *_ in GRANTS if p == key],
+            )
+        )
     pat = _ref("Patient", f.patient("pat"))
     code = {"coding": [{"system": "http://snomed.info/sct", "code": "37796009"}]}
     out.append({"resourceType": "Condition", "id": f.plain_condition, "subject": pat, "code": code})

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from redis.asyncio import Redis
 
+from access import Access
 from auth import Account, AccountStatus, Auth, ManualClock, cookie_name
 from auth.inputs import fold
 from auth.passwords import PasswordHasher
@@ -70,6 +71,7 @@ class Portal:
     client: httpx.AsyncClient
     settings: Settings
     auth: Auth
+    access: Access
     redis: Redis
     clock: ManualClock
 

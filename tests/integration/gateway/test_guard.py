@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -9,7 +10,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from auth import Capability, TeenPolicy
+from access import Capability, TeenPolicy
 from fhir_client import FhirClient
 from fixtures import catalog
 from resolvers.context import RequestContext
@@ -34,8 +35,8 @@ async def context_for(access: AccessPortal, fhir_base_url: str) -> AsyncIterator
                 _fhir=FhirClient(http, fhir_base_url),
                 development=False,
                 auth=access.portal.auth,
+                access=dataclasses.replace(access.portal.access, teen=teen or TeenPolicy()),
                 session=SessionState(lookup=lookup, token=token),
-                teen=teen or TeenPolicy(),
                 cursor_key=b"c" * 32,
             )
 

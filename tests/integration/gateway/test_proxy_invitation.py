@@ -105,7 +105,7 @@ async def test_invitations_need_manage_proxies_and_valid_input(access: AccessPor
 
 
 async def test_a_code_belongs_to_the_first_account_that_claims_it(access: AccessPortal) -> None:
-    invites = access.portal.auth.proxy_invites
+    invites = access.portal.access.invitations
     issued = await invites.issue({"patient_id": "p"})
     first, second = await asyncio.gather(
         invites.claim(issued.token, "acc_a"), invites.claim(issued.token, "acc_b")

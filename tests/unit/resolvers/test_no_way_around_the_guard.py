@@ -14,7 +14,10 @@ from fhir_client import FhirClient
 from resolvers.context import RequestContext
 
 ROOT = Path(__file__).resolve().parents[3]
-GUARD_MODULES = {"context.py", "guard.py", "invitation_guard.py"}
+GUARD_MODULES = {"context.py", "guard.py"}
+# The identity directory reads any Patient's identity without the guard: only the flows before a scope exists
+# (enrollment, reset, recovery) and the password checks of the signed-in account's own identity use it.
+IDENTITY_MODULES = {"enrollment.py", "account.py"}
 
 
 def _modules(package: str) -> list[Path]:
@@ -26,6 +29,12 @@ def _violations(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Attribute) and node.attr in {"_fhir", "fhir"}:
             found.append(f"{path.name}:{node.lineno} .{node.attr}")
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in {"identity_directory", "directory"}
+            and path.name not in IDENTITY_MODULES
+        ):
+            found.append(f"{path.name}:{node.lineno} .{node.attr} (reads identities without the guard)")
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fhir_client"):
             names = {alias.name for alias in node.names}
             if names & {"FhirClient", "ReadLoader", "SearchBatcher", "*"} or node.module != "fhir_client":
@@ -45,6 +54,20 @@ def test_only_the_guard_modules_touch_the_fhir_client() -> None:
     # getattr is legitimate in one place: reading a session token off an auth result (no FHIR involved).
     problems = [p for p in problems if not p.startswith("account.py") or "getattr" not in p]
     assert problems == []
+
+
+def test_the_identity_directory_is_reachable_only_where_needed(tmp_path: Path) -> None:
+    # The check itself: a resolver module elsewhere that reaches the identity directory is reported.
+    probe = tmp_path / "records.py"
+    probe.write_text("async def f(ctx):\n    return ctx.identity_directory()\n", encoding="utf-8")
+    assert _violations(probe) == ["records.py:2 .identity_directory (reads identities without the guard)"]
+    used = {
+        path.name
+        for path in _modules("resolvers")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "identity_directory"
+    }
+    assert used <= IDENTITY_MODULES | {"context.py"}
 
 
 def test_schema_never_imports_fhir_client() -> None:

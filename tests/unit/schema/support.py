@@ -10,14 +10,13 @@ from pathlib import Path
 import httpx
 from redis.asyncio import Redis
 
+from access import AccessScope, ScopeCache, build_access
 from auth import (
-    AccessScope,
     Account,
     AccountStatus,
     ActiveSession,
     AuthSettings,
     FileOutboxMailer,
-    ScopeCache,
     Session,
     SessionLevel,
     SessionLookup,
@@ -103,8 +102,10 @@ def context(
         ip_hash_key=b"k" * 32,
         accounts=OneAccount(account),
     )
+    redis = Redis.from_url("redis://127.0.0.1:1/0")
     # No scope cache: every request derives its scope (no Redis in unit tests).
-    service = dataclasses.replace(service, scopes=UncachedScopes(service.scopes))
+    shared_access = build_access(redis, "unit:", service.clock)
+    shared_access = dataclasses.replace(shared_access, scopes=UncachedScopes(shared_access.scopes))
     session = SessionState()
     if signed_in_as is not None:
         live = Session(
@@ -127,5 +128,6 @@ def context(
         _fhir=FhirClient(http, "http://fhir.invalid/fhir"),
         development=development,
         auth=service,
+        access=shared_access,
         session=session,
     )

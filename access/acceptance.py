@@ -1,15 +1,16 @@
-"""FHIR access for accepting one proxy invitation: the invitee's own Person and the one Consent the
-invitation names (DESIGN.md section 6). Built only by ``RequestContext.invitation_access`` from a verified,
-unexpired invitation ticket; it can do nothing else.
+"""FHIR access for accepting one proxy invitation.
+
+It touches the invitee's own Person and the one Consent the invitation names (docs/access.md). Built only by
+``RequestContext.invitation_access`` from a verified, unexpired invitation ticket; it can do nothing else.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fhir_client import FhirClient, FhirGone, FhirNotFound, Resource
 
+from . import shapes
 from .compartment import belongs
 
 log = logging.getLogger("gateway.security")
@@ -47,19 +48,15 @@ class InvitationAccess:
         person = await self._read("Person", self.person_id)
         if consent is None or related is None or person is None:
             return False
-        if not (belongs(consent, self.patient_id) and belongs(related, self.patient_id)):
+        named = self.related_person_id in shapes.actor_ids(consent.data)
+        if not (named and belongs(consent, self.patient_id) and belongs(related, self.patient_id)):
             log.warning("invitation.mismatch", extra={"event": "invitation.mismatch"})
             return False
         if consent.get("status") not in ("proposed", "active"):
             return False
-        target = f"RelatedPerson/{self.related_person_id}"
-        links: list[Any] = list(person.get("link") or [])
-        if not any(isinstance(link, dict) and _ref(link.get("target")) == target for link in links):
-            updated = {
-                **person.data,
-                "link": [*links, {"target": {"reference": target}, "assurance": "level2"}],
-            }
-            await self._fhir.update(updated, if_match=person.version_id)
+        linked = shapes.with_link(person.data, self.related_person_id)
+        if linked is not None:
+            await self._fhir.update(linked, if_match=person.version_id)
         if consent.get("status") == "proposed":
             await self._fhir.update({**consent.data, "status": "active"}, if_match=consent.version_id)
         return True
@@ -69,8 +66,3 @@ class InvitationAccess:
             return await self._fhir.read(resource_type, resource_id)
         except (FhirNotFound, FhirGone):
             return None
-
-
-def _ref(value: Any) -> str | None:
-    reference = value.get("reference") if isinstance(value, dict) else None
-    return reference if isinstance(reference, str) else None

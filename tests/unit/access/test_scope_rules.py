@@ -6,8 +6,7 @@ from datetime import date
 
 import pytest
 
-from auth import AccessScope, Capability, Grant, Level
-from auth.fhir_dates import age_on, birthday, in_period, parse_date
+from access import AccessScope, Capability, Grant, Level, age_on, birthday, in_period, parse_date
 
 
 @pytest.mark.parametrize(
@@ -19,7 +18,12 @@ from auth.fhir_dates import age_on, birthday, in_period, parse_date
         ({"start": "2026-01-02"}, date(2026, 1, 1), False),
         ({"end": "2026-01-01"}, date(2026, 1, 1), False),  # the end day is outside
         ({"end": "2026-01-02T00:00:00Z"}, date(2026, 1, 1), True),
-        ({"start": "garbage"}, date(2026, 1, 1), True),
+        ({"start": "garbage"}, date(2026, 1, 1), False),  # fails closed
+        ({"end": "2030"}, date(2030, 6, 1), False),  # a partial end ends as early as it can
+        ({"end": "2030"}, date(2029, 12, 31), True),
+        ({"start": "2026-03"}, date(2026, 3, 15), False),  # a partial start begins as late as it can
+        ({"start": "2026-03"}, date(2026, 4, 1), True),
+        ("not a period", date(2026, 1, 1), False),
     ],
 )
 def test_periods(period: object, today: date, inside: bool) -> None:

@@ -1,17 +1,19 @@
-"""Access scope: the patients a viewer may act for, each with a level and capabilities (DESIGN.md section 6).
+"""Access scope: the patients a viewer may act for, each with a level and capabilities (docs/access.md).
 
 Derived from FHIR: the account's own Patient (SELF), plus, through the account's Person, each linked
 RelatedPerson whose patient has an active Consent naming that RelatedPerson as ``provision.actor`` with the
-level as ``provision.action`` (system ``urn:portal-gateway:proxy-access``). Two upstream requests at most:
+level as ``provision.action`` (``access.shapes``). Two upstream requests at most:
 
 1. ``Person?_id=<person>&_include=Person:link:RelatedPerson`` (the Person and its RelatedPersons);
 2. ``Consent?actor=RelatedPerson/a,...&status=active&_include=Consent:patient`` (grants and the patients'
    birth dates for the teen and 18th-birthday rules).
+
+Every rule fails closed on data it cannot read for sure (``access.dates``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -19,9 +21,9 @@ from typing import Any
 
 from fhir_client import AnyOf, FhirClient, Resource
 
-from .fhir_dates import age_on, birthday, in_period, parse_date
+from . import shapes
+from .dates import DateRange, age_on, birthday, date_range, in_period
 
-PROXY_ACCESS_SYSTEM = "urn:portal-gateway:proxy-access"
 # v3 RoleCode relationships that make a grant "parental" (ends at the child's 18th birthday).
 PARENTAL = frozenset(
     {"PRN", "MTH", "FTH", "NPRN", "NMTH", "NFTH", "STPPRN", "STPMTH", "STPFTH", "GUARD", "GUADLTM"}
@@ -170,11 +172,11 @@ async def derive_scope(
     person = next(iter(people.matches), None)
     if person is None or person.get("active") is False:
         return AccessScope(account_id, tuple(grants))
-    linked = {f"RelatedPerson/{rid}" for rid in _link_ids(person, "RelatedPerson")}
+    linked = set(shapes.link_ids(person.data, "RelatedPerson"))
     related = {
         r.id: r
         for r in people.included
-        if r.resource_type == "RelatedPerson" and r.reference in linked and _current(r, today)
+        if r.resource_type == "RelatedPerson" and r.id in linked and _current(r, today)
     }
     if not related:
         return AccessScope(account_id, tuple(grants))
@@ -206,82 +208,49 @@ def _grant(
         return None
     if provision.get("type", "permit") != "permit" or not in_period(provision.get("period"), today):
         return None
-    actors = (_ref_id(a.get("reference"), "RelatedPerson") for a in _objects(provision.get("actor")))
-    rp = next((related[a] for a in actors if a is not None and a in related), None)
-    level = _level(provision.get("action"))
+    rp = next((related[a] for a in shapes.actor_ids(consent.data) if a in related), None)
+    level = shapes.level_of(consent.data)
     if rp is None or level is None:
         return None
-    patient_id = _ref_id(rp.get("patient"), "Patient")
-    if patient_id is None or patient_id != _ref_id(consent.get("patient"), "Patient"):
+    patient_id = shapes.ref_id(rp.get("patient"), "Patient")
+    if patient_id is None or patient_id != shapes.ref_id(consent.get("patient"), "Patient"):
         return None
     patient = patients.get(patient_id)
     if patient is None or patient.get("active") is False:
         return None
-    code, display = _relationship(rp)
-    born = parse_date(patient.get("birthDate"))
-    age = age_on(born, today) if born else None
-    if age is not None and born is not None and age >= 18 and code in PARENTAL:
-        # 18th-birthday rule: a parental grant counts only when renewed on or after the birthday.
-        start = parse_date(_period_start(provision.get("period")))
-        if start is None or start < birthday(born, 18):
-            return None
-    hide_sent = age is not None and teen.min_age <= age < 18 and teen.hide_sent_messages
+    code, display = shapes.relationship(rp.data)
+    born = date_range(patient.get("birthDate"))
+    if code in PARENTAL and not _parental_grant_holds(born, provision.get("period"), today):
+        return None
     return Grant(
         patient_id=patient_id,
-        level=level,
+        level=Level(level),
         relationship=code,
         relationship_display=display,
         related_person_id=rp.id,
         consent_id=consent.id,
-        hide_sent_messages=hide_sent,
+        hide_sent_messages=teen.hide_sent_messages and _maybe_teen(born, today, teen.min_age),
     )
 
 
-def _level(actions: Any) -> Level | None:
-    for action in _objects(actions):
-        for coding in _objects(action.get("coding")):
-            if coding.get("system") == PROXY_ACCESS_SYSTEM and coding.get("code") in (
-                Level.READ_ONLY,
-                Level.SCHEDULING_MESSAGING,
-            ):
-                return Level(coding["code"])
-    return None
+def _parental_grant_holds(born: DateRange | None, period: Any, today: date) -> bool:
+    # The 18th-birthday rule: once the patient may be 18, a parental grant counts only when it was renewed
+    # (provision.period.start) on or after the latest day the 18th birthday can be.
+    if born is None:
+        return False  # no readable birth date: the patient may be an adult
+    if age_on(born.earliest, today) < 18:
+        return True
+    start = date_range(period.get("start")) if isinstance(period, Mapping) else None
+    return start is not None and start.earliest >= birthday(born.latest, 18)
 
 
-def _relationship(rp: Resource) -> tuple[str | None, str | None]:
-    for concept in _objects(rp.get("relationship")):
-        for coding in _objects(concept.get("coding")):
-            code = coding.get("code")
-            if isinstance(code, str):
-                display = coding.get("display") or concept.get("text")
-                return code, display if isinstance(display, str) else None
-    return None, None
+def _maybe_teen(born: DateRange | None, today: date, min_age: int) -> bool:
+    # Whether any reading of the birth date makes the patient min_age to 17 (unknown: yes).
+    if born is None:
+        return True
+    oldest, youngest = age_on(born.earliest, today), age_on(born.latest, today)
+    return youngest < 18 and oldest >= min_age
 
 
 def _current(rp: Resource, today: date) -> bool:
     return rp.get("active") is not False and in_period(rp.get("period"), today)
-
-
-def _period_start(period: Any) -> Any:
-    return period.get("start") if isinstance(period, Mapping) else None
-
-
-def _link_ids(person: Resource, resource_type: str) -> list[str]:
-    ids = [_ref_id(link.get("target"), resource_type) for link in _objects(person.get("link"))]
-    return [i for i in ids if i]
-
-
-def _ref_id(reference: Any, resource_type: str) -> str | None:
-    if isinstance(reference, Mapping):
-        reference = reference.get("reference")
-    if not isinstance(reference, str):
-        return None
-    kind, _, rid = reference.rpartition("/")
-    same_type = kind == resource_type or kind.endswith("/" + resource_type)
-    return rid if same_type and rid else None
-
-
-def _objects(value: Any) -> Iterable[Mapping[str, Any]]:
-    if isinstance(value, list):
-        return [item for item in value if isinstance(item, Mapping)]
-    return []

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from ._redis import Keys, Redis, text
+from auth import Keys, Redis, text
+
 from .scope import AccessScope
 
 MAX_AGE_SECONDS = 60

@@ -12,10 +12,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
-from ._redis import Keys, Redis, text
-from .clock import Clock
-from .tickets import IssuedTicket, Ticket, Tickets
-from .tokens import token_digest
+from auth import Clock, IssuedTicket, Keys, Redis, Ticket, Tickets, text, token_digest
 
 LIFETIME = timedelta(days=7)
 

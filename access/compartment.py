@@ -1,5 +1,7 @@
-"""Which resources belong to a patient: the search parameter that constrains each type, and the elements
-whose references place a resource in the patient's compartment (FHIR R4 Patient compartment, the portal's
+"""Which resources belong to a patient, and the labels proxies never see.
+
+For each type: the search parameter that constrains it, and the elements whose references place a resource
+in the patient's compartment (FHIR R4 Patient compartment, the portal's
 subset). Plus the confidentiality labels hidden from proxies.
 """
 
@@ -12,7 +14,17 @@ from typing import Any
 from fhir_client import Resource
 
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+# The same code system under its legacy FHIR URI and its OID: labels written by older systems count too.
+CONFIDENTIALITY_SYSTEMS = (
+    CONFIDENTIALITY,
+    "http://hl7.org/fhir/v3/Confidentiality",
+    "urn:oid:2.16.840.1.113883.5.25",
+)
 RESTRICTED_CODES = frozenset({"R", "V"})
+RESTRICTED_LABELS = tuple(
+    f"{system}|{code}" for system in CONFIDENTIALITY_SYSTEMS for code in sorted(RESTRICTED_CODES)
+)
+"""The restricted labels as search tokens (``_security:not``), every spelling of the system."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +103,7 @@ def restricted(resource: Resource) -> bool:
         return False
     return any(
         isinstance(label, Mapping)
-        and label.get("system") == CONFIDENTIALITY
+        and label.get("system") in CONFIDENTIALITY_SYSTEMS
         and label.get("code") in RESTRICTED_CODES
         for label in labels
     )

@@ -1,0 +1,59 @@
+"""Access control: who may act for which patient, and how that is written in FHIR (docs/access.md).
+
+- ``scope``: the viewer's grants (SELF and proxy levels, capabilities), derived from Person, RelatedPerson
+  and Consent; ``cache``: the per-session cache of it (60 s at most, invalidated by grant changes);
+- ``shapes``: the FHIR shapes of proxy access, builders and readers, used by the gateway, the synthetic
+  practice and the tests alike;
+- ``compartment``: which resources belong to a patient, and the labels proxies never see;
+- ``invitations`` and ``acceptance``: proxy invitation codes, and the two writes of accepting one;
+- ``dates``: the date rules, failing closed on partial dates.
+
+The guard that enforces all of this for every FHIR access of a request is ``resolvers.guard``.
+"""
+
+from . import shapes
+from .acceptance import InvitationAccess
+from .cache import ScopeCache
+from .compartment import (
+    COMPARTMENT,
+    DIRECTORY_TYPES,
+    RESTRICTED_LABELS,
+    Compartment,
+    belongs,
+    restricted,
+    sent_by_patient,
+)
+from .dates import DateRange, age_on, birthday, date_range, in_period, parse_date
+from .invitations import ProxyInvitations
+from .scope import CAPABILITIES, PARENTAL, AccessScope, Capability, Grant, Level, TeenPolicy, derive_scope
+from .service import Access, build_access
+
+__all__ = [
+    "CAPABILITIES",
+    "COMPARTMENT",
+    "DIRECTORY_TYPES",
+    "PARENTAL",
+    "RESTRICTED_LABELS",
+    "Access",
+    "AccessScope",
+    "Capability",
+    "Compartment",
+    "DateRange",
+    "Grant",
+    "InvitationAccess",
+    "Level",
+    "ProxyInvitations",
+    "ScopeCache",
+    "TeenPolicy",
+    "age_on",
+    "belongs",
+    "birthday",
+    "build_access",
+    "date_range",
+    "derive_scope",
+    "in_period",
+    "parse_date",
+    "restricted",
+    "sent_by_patient",
+    "shapes",
+]
