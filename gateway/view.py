@@ -6,7 +6,7 @@ import json
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -15,9 +15,11 @@ import access
 import auth
 from fhir_client import FhirClient
 from resolvers.context import RequestContext
+from resolvers.errors import ErrorCode
 from resolvers.viewer import SessionState
 from schema import PortalSchema
 
+from .errors import error_response
 from .settings import Settings
 
 
@@ -56,11 +58,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             # Strawberry's reasons are fixed texts about the request's form (method, content type, JSON).
-            code = "NOT_FOUND" if exc.status_code == 404 else "BAD_USER_INPUT"
-            response = JSONResponse(
-                {"errors": [{"message": exc.reason, "extensions": {"code": code}}]},
-                status_code=exc.status_code,
-            )
+            code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_USER_INPUT
+            response = error_response(exc.status_code, exc.reason, code)
         await response(scope, receive, send)
 
     async def get_context(

@@ -16,13 +16,14 @@ from datetime import date, datetime
 from typing import Any
 
 from access import Capability, Level, age_on, parse_date, shapes
-from auth import MailMessage
+from auth import InvalidToken, MailMessage
 from fhir_client import AnyOf, Entry
 
 from .context import RequestContext
 from .errors import BadUserInput
 from .guard import NotInScope
 from .ids import fhir_id
+from .problems import NotPermitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +44,9 @@ class ProxyRevoked:
     related_person_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class ProxyNotPermitted:
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class InvitationInvalid:
-    message: str = "This invitation is not valid (used, expired or mistyped)."
-
-
 async def invite_proxy(
     ctx: RequestContext, email: str, level: str, relationship: str | None
-) -> ProxyInvited | ProxyNotPermitted:
+) -> ProxyInvited | NotPermitted:
     """Invite an adult by email to act for the viewer (SELF only: MANAGE_PROXIES).
 
     Raises:
@@ -74,7 +65,7 @@ async def invite_proxy(
     patient = await guard.patient()
     today = ctx.auth.clock.now().date()
     if patient is None or not _adult(patient.get("birthDate"), today):
-        return ProxyNotPermitted("Only an adult patient can invite a proxy online; ask the office.")
+        return NotPermitted("Only an adult patient can invite a proxy online; ask the office.")
     rp_url, consent_url = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
     related = shapes.related_person(
         patient_id=guard.patient_id,
@@ -110,22 +101,22 @@ async def invite_proxy(
 
 async def accept_proxy_invitation(
     ctx: RequestContext, token: str
-) -> ProxyAccepted | ProxyNotPermitted | InvitationInvalid:
+) -> ProxyAccepted | NotPermitted | InvalidToken:
     """Accept an invitation as the signed-in viewer; a retry by the same viewer answers the same."""
     viewer, _ = await ctx.scope()
     ticket = await ctx.access.invitations.peek(token)
     if ticket is None:
-        return InvitationInvalid()
+        return InvalidToken()
     payload = dict(ticket.payload)
     if payload["patient_id"] == viewer.account.patient_id:
-        return ProxyNotPermitted("You cannot be your own proxy.")
+        return NotPermitted("You cannot be your own proxy.")
     if viewer.account.person_id is None:
-        return ProxyNotPermitted("Your account is not linked to the practice's records yet; ask the office.")
+        return NotPermitted("Your account is not linked to the practice's records yet; ask the office.")
     own = await (await ctx.guard(viewer.account.patient_id, Capability.READ)).patient()
     if own is None or not _adult(own.get("birthDate"), ctx.auth.clock.now().date()):
-        return ProxyNotPermitted("Only an adult can be a proxy through the portal; ask the office.")
+        return NotPermitted("Only an adult can be a proxy through the portal; ask the office.")
     if await ctx.access.invitations.claim(token, viewer.account.id) is None:
-        return InvitationInvalid()  # another account accepted it first
+        return InvalidToken()  # another account accepted it first
     access = ctx.invitation_access(
         person_id=viewer.account.person_id,
         patient_id=payload["patient_id"],
@@ -133,7 +124,7 @@ async def accept_proxy_invitation(
         consent_id=payload["consent_id"],
     )
     if not await access.accept():
-        return InvitationInvalid()
+        return InvalidToken()
     await ctx.access.scopes.invalidate_all()
     ctx.forget_scope()
     ctx.auth.events.emit("proxy.accepted", account_id=viewer.account.id)

@@ -1,7 +1,7 @@
 """The mutation root: sign-in, sessions, two-step verification, password reset, enrollment.
 
-Each field calls one function in ``resolvers`` and maps its result with ``results.from_value``. Malformed
-arguments raise ``auth.InvalidInput`` there, which leaves as BAD_USER_INPUT with nothing changed.
+Each field calls one function in ``resolvers`` and presents its plain result with ``outcomes.present``.
+Malformed arguments raise ``auth.InvalidInput`` there, which leaves as BAD_USER_INPUT with nothing changed.
 """
 
 from __future__ import annotations
@@ -14,14 +14,8 @@ from resolvers import account, enrollment, proxies
 
 from .access import ProxyAccessLevel
 from .account import Session
-from .proxy import (
-    AcceptProxyInvitationResult,
-    InviteProxyResult,
-    ProxyRevoked,
-    RevokeProxyResult,
-    accepted,
-    invited,
-)
+from .outcomes import present
+from .proxy import AcceptProxyInvitationResult, InviteProxyResult, RevokeProxyResult
 from .query import Info
 from .results import (
     BeginTotpResult,
@@ -36,7 +30,6 @@ from .results import (
     ResetResult,
     SignedOut,
     SignInResult,
-    from_value,
 )
 
 Bearer = Annotated[
@@ -59,7 +52,7 @@ class Mutation:
         bearer: Bearer = False,
     ) -> SignInResult:
         outcome = await account.sign_in(info.context, username, password, practice_code, bearer=bearer)
-        return cast(SignInResult, from_value(outcome))
+        return cast(SignInResult, present(outcome))
 
     @strawberry.mutation(description="Second step of sign-in: a code from the app or a recovery code.")
     async def complete_two_factor(
@@ -70,7 +63,7 @@ class Mutation:
         bearer: Bearer = False,
     ) -> CompleteTwoFactorResult:
         outcome = await account.complete_two_factor(info.context, challenge_token, code, bearer=bearer)
-        return cast(CompleteTwoFactorResult, from_value(outcome))
+        return cast(CompleteTwoFactorResult, present(outcome))
 
     @strawberry.mutation(description="End this session (if any) and clear the cookie. Needs no live session.")
     async def sign_out(self, info: Info) -> SignedOut:
@@ -89,36 +82,36 @@ class Mutation:
         self, info: Info, current_password: str, new_password: str
     ) -> ChangePasswordResult:
         outcome = await account.change_password(info.context, current_password, new_password)
-        return cast(ChangePasswordResult, from_value(outcome))
+        return cast(ChangePasswordResult, present(outcome))
 
     @strawberry.mutation(description="Start setting up two-step verification (an authenticator app).")
     async def begin_totp_enrollment(self, info: Info) -> BeginTotpResult:
-        return cast(BeginTotpResult, from_value(await account.begin_totp(info.context)))
+        return cast(BeginTotpResult, present(await account.begin_totp(info.context)))
 
     @strawberry.mutation(description="Finish setting up two-step verification with a code from the app.")
     async def confirm_totp(self, info: Info, code: str) -> ConfirmTotpResult:
-        return cast(ConfirmTotpResult, from_value(await account.confirm_totp(info.context, code)))
+        return cast(ConfirmTotpResult, present(await account.confirm_totp(info.context, code)))
 
     @strawberry.mutation(description="Turn two-step verification off (re-enter the password).")
     async def disable_totp(self, info: Info, password: str) -> DisableTotpResult:
-        return cast(DisableTotpResult, from_value(await account.disable_totp(info.context, password)))
+        return cast(DisableTotpResult, present(await account.disable_totp(info.context, password)))
 
     @strawberry.mutation(description="Mail a reset link if the answer to the security question is right.")
     async def request_password_reset(self, info: Info, username: str, security_answer: str) -> RequestResult:
         result = await enrollment.request_reset(info.context, username, security_answer)
-        return cast(RequestResult, from_value(result))
+        return cast(RequestResult, present(result))
 
     @strawberry.mutation(description="Set a new password with the mailed link's token (+ code if enrolled).")
     async def complete_password_reset(
         self, info: Info, token: str, new_password: str, code: str | None = None
     ) -> ResetResult:
         result = await enrollment.complete_reset(info.context, token, new_password, code)
-        return cast(ResetResult, from_value(result))
+        return cast(ResetResult, present(result))
 
     @strawberry.mutation(description="Mail the username(s) for this email and birth date (YYYY-MM-DD).")
     async def recover_username(self, info: Info, email: str, birth_date: str) -> RequestResult:
         result = await enrollment.recover_username(info.context, email, birth_date)
-        return cast(RequestResult, from_value(result))
+        return cast(RequestResult, present(result))
 
     @strawberry.mutation(description="Enrollment: confirm identity by birth date (YYYY-MM-DD) or phone.")
     async def verify_identity(
@@ -129,7 +122,7 @@ class Mutation:
         phone: str | None = None,
     ) -> IdentityResult:
         result = await enrollment.verify_identity(info.context, enrollment_token, birth_date, phone)
-        return cast(IdentityResult, from_value(result))
+        return cast(IdentityResult, present(result))
 
     @strawberry.mutation(description="Enrollment: new password, security question, consent; then active.")
     async def complete_enrollment(
@@ -151,18 +144,13 @@ class Mutation:
             accept_consent=accept_consent,
             username=username,
         )
-        return cast(EnrollmentResult, from_value(result))
+        return cast(EnrollmentResult, present(result))
 
     @strawberry.mutation(description="Staff only (X-Admin-Key): invite a patient to the portal by mail.")
     async def invite_enrollment(
         self, info: Info, patient_id: strawberry.ID, email: str | None = None
     ) -> Invitation:
-        invitation = await enrollment.invite(info.context, patient_id, email)
-        return Invitation(
-            account_id=strawberry.ID(invitation.account_id),
-            username=invitation.username,
-            expires_at=invitation.expires_at,
-        )
+        return cast(Invitation, present(await enrollment.invite(info.context, patient_id, email)))
 
     @strawberry.mutation(
         description=(
@@ -180,17 +168,21 @@ class Mutation:
             strawberry.argument(description="v3 RoleCode of the invitee to you (SPS, FRND...); default O."),
         ] = None,
     ) -> InviteProxyResult:
-        return invited(await proxies.invite_proxy(info.context, email, access_level.value, relationship))
+        return cast(
+            InviteProxyResult,
+            present(await proxies.invite_proxy(info.context, email, access_level.value, relationship)),
+        )
 
     @strawberry.mutation(
         description="Accept a proxy invitation (signed in); a retry with the same code is harmless."
     )
     async def accept_proxy_invitation(self, info: Info, token: str) -> AcceptProxyInvitationResult:
-        return accepted(await proxies.accept_proxy_invitation(info.context, token))
+        return cast(
+            AcceptProxyInvitationResult, present(await proxies.accept_proxy_invitation(info.context, token))
+        )
 
     @strawberry.mutation(
         description="End a proxy's access to your record (proxyId from inviteProxy); applies at once."
     )
     async def revoke_proxy(self, info: Info, proxy_id: strawberry.ID) -> RevokeProxyResult:
-        value = await proxies.revoke_proxy(info.context, proxy_id)
-        return ProxyRevoked(proxy_id=strawberry.ID(value.related_person_id))
+        return cast(RevokeProxyResult, present(await proxies.revoke_proxy(info.context, proxy_id)))

@@ -1,63 +1,62 @@
-"""Proxy invitation, acceptance and revocation: inputs, results and their unions."""
+"""Proxy invitation, acceptance and revocation: their results and unions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from resolvers import proxies
+from resolvers import problems, proxies
 
 from .access import AccessLevel
-from .results import InvalidToken, Problem, ProblemCode
+from .outcomes import IdempotencyKeyReused, Presented, Problem, ProblemCode, presents
+from .results import InvalidToken
 
 
 @strawberry.type(description="The invitation was recorded in the EHR (proposed) and mailed to the invitee.")
-class ProxyInvited:
+@presents(proxies.ProxyInvited)
+class ProxyInvited(Presented):
     proxy_id: strawberry.ID = strawberry.field(description="The RelatedPerson id (pass it to revokeProxy).")
     expires_at: datetime
 
+    @classmethod
+    def from_value(cls, value: proxies.ProxyInvited, token: str | None) -> ProxyInvited:
+        return cls(proxy_id=strawberry.ID(value.related_person_id), expires_at=value.expires_at)
+
 
 @strawberry.type(description="You can now act for this patient (see viewer.patients).")
-class ProxyInvitationAccepted:
+@presents(proxies.ProxyAccepted)
+class ProxyInvitationAccepted(Presented):
     patient_id: strawberry.ID
     access_level: AccessLevel
 
+    @classmethod
+    def from_value(cls, value: proxies.ProxyAccepted, token: str | None) -> ProxyInvitationAccepted:
+        return cls(patient_id=strawberry.ID(value.patient_id), access_level=AccessLevel(value.level))
+
 
 @strawberry.type(description="The grant ended; it stops working on the proxy's very next request.")
-class ProxyRevoked:
+@presents(proxies.ProxyRevoked)
+class ProxyRevoked(Presented):
     proxy_id: strawberry.ID
+
+    @classmethod
+    def from_value(cls, value: proxies.ProxyRevoked, token: str | None) -> Any:
+        return cls(proxy_id=strawberry.ID(value.related_person_id))
 
 
 @strawberry.type(description="Not allowed here (e.g. a minor's record, or your own invitation).")
-class NotPermitted(Problem):
+@presents(problems.NotPermitted)
+class NotPermitted(Problem, Presented):
     message: str
-    code: ProblemCode = ProblemCode.NOT_PERMITTED
+    code: ProblemCode = ProblemCode.NOT_PERMITTED  # type: ignore[valid-type]
 
 
-InviteProxyResult = Annotated[ProxyInvited | NotPermitted, strawberry.union("InviteProxyResult")]
+InviteProxyResult = Annotated[
+    ProxyInvited | NotPermitted | IdempotencyKeyReused, strawberry.union("InviteProxyResult")
+]
 AcceptProxyInvitationResult = Annotated[
     ProxyInvitationAccepted | NotPermitted | InvalidToken, strawberry.union("AcceptProxyInvitationResult")
 ]
 RevokeProxyResult = Annotated[ProxyRevoked | NotPermitted, strawberry.union("RevokeProxyResult")]
-
-
-def invited(value: proxies.ProxyInvited | proxies.ProxyNotPermitted) -> ProxyInvited | NotPermitted:
-    """The GraphQL result of ``inviteProxy``."""
-    if isinstance(value, proxies.ProxyNotPermitted):
-        return NotPermitted(message=value.message)
-    return ProxyInvited(proxy_id=strawberry.ID(value.related_person_id), expires_at=value.expires_at)
-
-
-def accepted(
-    value: proxies.ProxyAccepted | proxies.ProxyNotPermitted | proxies.InvitationInvalid,
-) -> ProxyInvitationAccepted | NotPermitted | InvalidToken:
-    """The GraphQL result of ``acceptProxyInvitation``."""
-    if isinstance(value, proxies.ProxyNotPermitted):
-        return NotPermitted(message=value.message)
-    if isinstance(value, proxies.InvitationInvalid):
-        return InvalidToken(message=value.message)
-    return ProxyInvitationAccepted(
-        patient_id=strawberry.ID(value.patient_id), access_level=AccessLevel(value.level)
-    )

@@ -1,44 +1,24 @@
-"""Mutation results: one GraphQL type per ``auth.results`` dataclass, grouped in a union per mutation.
+"""Mutation results of the account flows: one GraphQL type per ``auth.results`` class of the same name.
 
-Expected failures are data (DESIGN.md section 7): each failure type implements ``Problem`` with a message a
-frontend may show and a stable ``code``. Session tokens appear in a result only for bearer clients
-(``resolvers.account``); browsers get the cookie and ``token`` is null.
+Expected failures are data: each failure type implements ``Problem`` with a message a frontend may show and a
+stable ``code`` (``schema/outcomes.py`` presents the values). Session tokens appear in a result only for
+bearer clients (``resolvers.account``); browsers get the cookie and ``token`` is null.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
+from auth import Invitation as InvitationValue
 from auth import PasswordProblem as PasswordProblemValue
 from auth import results as r
-from resolvers.account import Outcome
+
+from .outcomes import Presented, Problem, ProblemCode, presents
 
 PasswordProblem = strawberry.enum(PasswordProblemValue, description="Why a new password was refused.")
-
-
-@strawberry.enum(description="Stable codes of the expected failures.")
-class ProblemCode(Enum):
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    CREDENTIALS_EXPIRED = "CREDENTIALS_EXPIRED"
-    LOCKED = "LOCKED"
-    RATE_LIMITED = "RATE_LIMITED"
-    INVALID_CODE = "INVALID_CODE"
-    INVALID_TOKEN = "INVALID_TOKEN"  # noqa: S105 - a code, not a secret
-    PASSWORD_REJECTED = "PASSWORD_REJECTED"  # noqa: S105 - a code, not a secret
-    IDENTITY_NOT_VERIFIED = "IDENTITY_NOT_VERIFIED"
-    CONSENT_REQUIRED = "CONSENT_REQUIRED"
-    USERNAME_UNAVAILABLE = "USERNAME_UNAVAILABLE"
-    NOT_PERMITTED = "NOT_PERMITTED"
-
-
-@strawberry.interface(description="An expected failure of a mutation: show `message`; branch on `code`.")
-class Problem:
-    message: str
-    code: ProblemCode
 
 
 # --- successes --------------------------------------------------------------------------------
@@ -47,65 +27,76 @@ _TOKEN_DOC = "The session token, for bearer clients only (null when it was set a
 
 
 @strawberry.type(description="Signed in; the session cookie is set (or `token` is given to bearer clients).")
-class SignedIn:
+@presents(r.SignedIn)
+class SignedIn(Presented):
     expires_at: datetime
     token: str | None = strawberry.field(description=_TOKEN_DOC)
 
 
 @strawberry.type(description="The password was right; send the two-step code with `challengeToken`.")
-class TwoFactorRequired:
+@presents(r.TwoFactorRequired)
+class TwoFactorRequired(Presented):
     challenge_token: str
     expires_at: datetime
 
 
 @strawberry.type(description="Signed in only to set up two-step verification, which the practice requires.")
-class TwoFactorSetupRequired:
+@presents(r.TwoFactorSetupRequired)
+class TwoFactorSetupRequired(Presented):
     expires_at: datetime
     token: str | None = strawberry.field(description=_TOKEN_DOC)
 
 
 @strawberry.type(description="First sign-in: continue with verifyIdentity and completeEnrollment.")
-class PasswordChangeRequired:
+@presents(r.PasswordChangeRequired)
+class PasswordChangeRequired(Presented):
     enrollment_token: str
     expires_at: datetime
 
 
 @strawberry.type(description="Taken; the same answer whether or not anything matched. Check your mail.")
-class RequestAccepted:
+@presents(r.RequestAccepted)
+class RequestAccepted(Presented):
     accepted: bool = True
 
 
 @strawberry.type(description="The password was changed and every other session ended.")
-class PasswordChanged:
+@presents(r.PasswordChanged)
+class PasswordChanged(Presented):
     expires_at: datetime | None = strawberry.field(description="The caller's session, when signed in.")
     token: str | None = strawberry.field(description=_TOKEN_DOC)
 
 
 @strawberry.type(description="Identity confirmed: continue with completeEnrollment.")
-class IdentityVerified:
+@presents(r.IdentityVerified)
+class IdentityVerified(Presented):
     verified: bool = True
 
 
 @strawberry.type(description="The account is active: sign in with the new password.")
-class EnrollmentCompleted:
+@presents(r.EnrollmentCompleted)
+class EnrollmentCompleted(Presented):
     username: str
 
 
 @strawberry.type(description="A pending two-step setup: show `uri` as a QR code, `secret` for typing.")
-class TotpEnrollment:
+@presents(r.TotpEnrollment)
+class TotpEnrollment(Presented):
     secret: str
     uri: str
 
 
 @strawberry.type(description="Two-step verification is on. Show the recovery codes once.")
-class TotpEnabled:
+@presents(r.TotpEnabled)
+class TotpEnabled(Presented):
     recovery_codes: list[str]
     expires_at: datetime
     token: str | None = strawberry.field(description=_TOKEN_DOC)
 
 
 @strawberry.type(description="Two-step verification is off; other sessions were ended.")
-class TotpDisabled:
+@presents(r.TotpDisabled)
+class TotpDisabled(Presented):
     expires_at: datetime
     token: str | None = strawberry.field(description=_TOKEN_DOC)
 
@@ -116,7 +107,8 @@ class SignedOut:
 
 
 @strawberry.type(description="An invited patient's temporary account (the password went to their mailbox).")
-class Invitation:
+@presents(InvitationValue)
+class Invitation(Presented):
     account_id: strawberry.ID
     username: str
     expires_at: datetime
@@ -126,68 +118,82 @@ class Invitation:
 
 
 @strawberry.type
-class InvalidCredentials(Problem):
+@presents(r.InvalidCredentials)
+class InvalidCredentials(Problem, Presented):
     message: str = "The username or password is not right."
-    code: ProblemCode = ProblemCode.INVALID_CREDENTIALS
+    code: ProblemCode = ProblemCode.INVALID_CREDENTIALS  # type: ignore[valid-type]
 
 
 @strawberry.type
-class CredentialsExpired(Problem):
+@presents(r.CredentialsExpired)
+class CredentialsExpired(Problem, Presented):
     message: str = "These temporary credentials have expired. Ask the practice for a new invitation."
-    code: ProblemCode = ProblemCode.CREDENTIALS_EXPIRED
+    code: ProblemCode = ProblemCode.CREDENTIALS_EXPIRED  # type: ignore[valid-type]
 
 
 @strawberry.type
-class Locked(Problem):
+@presents(r.Locked)
+class Locked(Problem, Presented):
     until: datetime | None = strawberry.field(description="Null: locked by the practice until it unlocks.")
     message: str = "The account is locked. Reset your password or try again later."
-    code: ProblemCode = ProblemCode.LOCKED
+    code: ProblemCode = ProblemCode.LOCKED  # type: ignore[valid-type]
 
 
 @strawberry.type
-class RateLimited(Problem):
+@presents(r.RateLimited)
+class RateLimited(Problem, Presented):
     retry_after_seconds: int
     message: str = "Too many attempts. Try again later."
-    code: ProblemCode = ProblemCode.RATE_LIMITED
+    code: ProblemCode = ProblemCode.RATE_LIMITED  # type: ignore[valid-type]
+
+    @classmethod
+    def from_value(cls, value: r.RateLimited, token: str | None) -> RateLimited:
+        return cls(retry_after_seconds=value.retry_after)
 
 
 @strawberry.type
-class InvalidCode(Problem):
+@presents(r.InvalidCode)
+class InvalidCode(Problem, Presented):
     attempts_left: int
     message: str = "The code is not right, or was already used."
-    code: ProblemCode = ProblemCode.INVALID_CODE
+    code: ProblemCode = ProblemCode.INVALID_CODE  # type: ignore[valid-type]
 
 
 @strawberry.type
-class InvalidToken(Problem):
+@presents(r.InvalidToken)
+class InvalidToken(Problem, Presented):
     message: str = "This link or token is not valid any more. Start again."
-    code: ProblemCode = ProblemCode.INVALID_TOKEN
+    code: ProblemCode = ProblemCode.INVALID_TOKEN  # type: ignore[valid-type]
 
 
 @strawberry.type
-class PasswordRejected(Problem):
+@presents(r.PasswordRejected)
+class PasswordRejected(Problem, Presented):
     problems: list[PasswordProblem]  # type: ignore[valid-type]
     message: str = "Choose another password."
-    code: ProblemCode = ProblemCode.PASSWORD_REJECTED
+    code: ProblemCode = ProblemCode.PASSWORD_REJECTED  # type: ignore[valid-type]
 
 
 @strawberry.type
-class IdentityNotVerified(Problem):
+@presents(r.IdentityNotVerified)
+class IdentityNotVerified(Problem, Presented):
     attempts_left: int
     message: str = "That does not match our records."
-    code: ProblemCode = ProblemCode.IDENTITY_NOT_VERIFIED
+    code: ProblemCode = ProblemCode.IDENTITY_NOT_VERIFIED  # type: ignore[valid-type]
 
 
 @strawberry.type
-class ConsentRequired(Problem):
+@presents(r.ConsentRequired)
+class ConsentRequired(Problem, Presented):
     message: str = "Accept the practice consent form to activate the account."
-    code: ProblemCode = ProblemCode.CONSENT_REQUIRED
+    code: ProblemCode = ProblemCode.CONSENT_REQUIRED  # type: ignore[valid-type]
 
 
 @strawberry.type
-class UsernameUnavailable(Problem):
+@presents(r.UsernameUnavailable)
+class UsernameUnavailable(Problem, Presented):
     message: str = "That username is taken."
-    code: ProblemCode = ProblemCode.USERNAME_UNAVAILABLE
+    code: ProblemCode = ProblemCode.USERNAME_UNAVAILABLE  # type: ignore[valid-type]
 
 
 SignInResult = Annotated[
@@ -231,55 +237,3 @@ ConfirmTotpResult = Annotated[TotpEnabled | InvalidCode | InvalidToken, strawber
 DisableTotpResult = Annotated[
     TotpDisabled | InvalidCredentials | InvalidToken, strawberry.union("DisableTotpResult")
 ]
-
-
-def from_value(value: object) -> Any:
-    """The GraphQL object for an ``auth`` result (or an ``Outcome`` carrying one and its visible token)."""
-    token: str | None = None
-    if isinstance(value, Outcome):
-        token = value.token
-        value = value.result
-    match value:
-        case r.SignedIn(expires_at=expires_at):
-            return SignedIn(expires_at=expires_at, token=token)
-        case r.TwoFactorRequired(challenge_token=challenge, expires_at=expires_at):
-            return TwoFactorRequired(challenge_token=challenge, expires_at=expires_at)
-        case r.TwoFactorSetupRequired(expires_at=expires_at):
-            return TwoFactorSetupRequired(expires_at=expires_at, token=token)
-        case r.PasswordChangeRequired(enrollment_token=enrollment, expires_at=expires_at):
-            return PasswordChangeRequired(enrollment_token=enrollment, expires_at=expires_at)
-        case r.RequestAccepted():
-            return RequestAccepted()
-        case r.PasswordChanged(expires_at=expires_at):
-            return PasswordChanged(expires_at=expires_at, token=token)
-        case r.IdentityVerified():
-            return IdentityVerified()
-        case r.EnrollmentCompleted(username=username):
-            return EnrollmentCompleted(username=username)
-        case r.TotpEnrollment(secret=secret, uri=uri):
-            return TotpEnrollment(secret=secret, uri=uri)
-        case r.TotpEnabled(recovery_codes=codes, expires_at=expires_at):
-            return TotpEnabled(recovery_codes=list(codes), expires_at=expires_at, token=token)
-        case r.TotpDisabled(expires_at=expires_at):
-            return TotpDisabled(expires_at=expires_at, token=token)
-        case r.InvalidCredentials():
-            return InvalidCredentials()
-        case r.CredentialsExpired():
-            return CredentialsExpired()
-        case r.Locked(until=until):
-            return Locked(until=until)
-        case r.RateLimited(retry_after=retry_after):
-            return RateLimited(retry_after_seconds=retry_after)
-        case r.InvalidCode(attempts_left=left):
-            return InvalidCode(attempts_left=left)
-        case r.InvalidToken():
-            return InvalidToken()
-        case r.PasswordRejected(problems=problems):
-            return PasswordRejected(problems=list(problems))
-        case r.IdentityNotVerified(attempts_left=left):
-            return IdentityNotVerified(attempts_left=left)
-        case r.ConsentRequired():
-            return ConsentRequired()
-        case r.UsernameUnavailable():
-            return UsernameUnavailable()
-    raise TypeError(f"no GraphQL type for {type(value).__name__}")

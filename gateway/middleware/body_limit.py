@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import error_response
+from resolvers.errors import ErrorCode
 
 
 class BodyTooLarge(Exception):
@@ -31,7 +32,7 @@ class BodyLimitMiddleware:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _refuse(send)
+            await _refuse(scope, receive, send)
             return
         received = 0
         response_started = False
@@ -55,7 +56,7 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await _refuse(send)
+                await _refuse(scope, receive, send)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -68,15 +69,5 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send) -> None:
-    body = json.dumps(
-        {"errors": [{"message": "Request body too large.", "extensions": {"code": "BAD_USER_INPUT"}}]}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    await error_response(413, "Request body too large.", ErrorCode.BAD_USER_INPUT)(scope, receive, send)

@@ -1,4 +1,4 @@
-"""Session lookup before GraphQL runs (DESIGN.md section 3, step 1; docs/auth.md section 1).
+"""Session lookup before GraphQL runs (docs/architecture.md, step 1; docs/auth.md section 1).
 
 The token comes from ``Authorization: Bearer`` or the session cookie. The lookup (live, expired or none) is
 stored in ``scope["state"]["session"]``; this middleware refuses nothing, because public fields such as
@@ -11,10 +11,11 @@ import logging
 
 from redis.exceptions import RedisError
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import auth
+from gateway.errors import error_response
+from resolvers.errors import ErrorCode
 from resolvers.viewer import SessionState
 
 logger = logging.getLogger("gateway.session")
@@ -77,8 +78,7 @@ class SessionMiddleware:
 
 
 async def _unavailable(scope: Scope, receive: Receive, send: Send) -> None:
-    error = {
-        "message": "The sign-in service is not reachable right now.",
-        "extensions": {"code": "UPSTREAM_UNAVAILABLE"},
-    }
-    await JSONResponse({"errors": [error]}, status_code=503)(scope, receive, send)
+    response = error_response(
+        503, "The sign-in service is not reachable right now.", ErrorCode.UPSTREAM_UNAVAILABLE
+    )
+    await response(scope, receive, send)

@@ -76,3 +76,14 @@ async def test_operation_outcome_issues_are_kept_without_diagnostics() -> None:
         "issues": [{"severity": "error", "code": "processing"}],
     }
     assert SECRET not in str(errors)
+
+
+@pytest.mark.parametrize("status", [409, 412])
+async def test_version_conflicts_are_conflict_not_upstream_error(status: int) -> None:
+    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "conflict"}]}
+
+    def conflict(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json=outcome, headers={"content-type": "application/fhir+json"})
+
+    errors = await _execute(conflict)
+    assert [e["extensions"]["code"] for e in errors] == ["CONFLICT"]
