@@ -33,7 +33,7 @@ from ._model import ResourceInput
 from ._options import ClientOptions
 from ._resource import JsonObject, Resource
 from ._retry import RetryPolicy
-from ._search import AnyOf, ParamValue, Prefixed, SearchOptions, SearchParams, ge, gt, le, lt
+from ._search import AnyOf, ParamValue, Prefixed, SearchOptions, SearchParams, encode_search, ge, gt, le, lt
 from ._smart import SmartBackendAuth
 from ._transport import DEFAULT_LIMITS, DEFAULT_TIMEOUT, AsyncClient, Limits, Timeout, make_http_client
 from ._writes import WriteResult
@@ -87,6 +87,7 @@ __all__ = [
     "UpstreamAuth",
     "WriteResult",
     "auth_from_settings",
+    "encode_search",
     "ge",
     "gt",
     "is_fhir_id",

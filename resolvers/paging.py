@@ -1,30 +1,37 @@
-"""Relay connections backed by FHIR paging (docs/records.md, "Paging").
+"""Relay connections backed by FHIR paging (docs/records.md, "Paging"), one ``ListSpec`` per connection.
+
+A ``ListSpec`` declares a connection's FHIR search once: the resource type, the fixed search parameters,
+the sort, the includes and what the resolver keeps. ``spec.query(filters)`` is one list of it (the client's
+filters added); its ``key`` digests all of that, so a cursor of one list is refused by every other, even of
+the same connection with other filters.
 
 A connection page is one FHIR search page (``_count = first``), never the whole list. Its cursors are signed
 by ``ctx.cursors()`` (bound to the session and the patient) and carry only a position: the server's paging
 link (``u``, HAPI's snapshot of the search, so results added meanwhile cause no duplicates or gaps), how many
-visible entries of that page were already shown (``s``), the list they belong to (``l``: a digest of the
-type, filters and sort) and the total when it was counted (``t``). The client never supplies a link.
+visible entries of that page were already shown (``s``), the list they belong to (``l``) and the total when
+it was counted (``t``). The client never supplies a link.
 
-Arguments are checked before anything is sent upstream: ``precheck`` runs on the ``patient`` field for all
-connections selected under it (``first`` out of 1..100, a cursor that is not this session's for this
-patient: BAD_USER_INPUT); a cursor of another list is refused before that list's search.
+Arguments are checked before anything is sent upstream: the schema's ``ConnectionArguments`` extension runs
+``precheck`` on every connection field of the operation, wherever it is reached (``first`` out of 1..100, a
+malformed ``code``, a cursor not signed for this session: BAD_USER_INPUT); a cursor of another list or
+patient is refused before that list's search.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from fhir_client import FhirGone, Resource, SearchParams
+from fhir_client import FhirGone, Resource, SearchParams, encode_search
 
-from .context import RequestContext
 from .cursors import CursorCodec
 from .errors import BadUserInput
 from .guard import GuardedPage, PatientGuard
+from .release import hidden_labels
 
 T = TypeVar("T")
 _TOKEN = re.compile(r"[^\s|,]{1,200}(\|[^\s|,]{0,100})?|\|[^\s|,]{1,100}")
@@ -32,20 +39,58 @@ DEFAULT_FIRST = 20
 MAX_FIRST = 100
 
 
-@dataclass(frozen=True, slots=True)
-class ListQuery:
-    """One list: the FHIR search behind a connection (the guard adds the patient constraint)."""
+def _always(resource: Resource) -> bool:
+    return True
 
+
+@dataclass(frozen=True, slots=True)
+class ListSpec:
+    """The FHIR search behind one connection; the guard adds the patient, ``fetch`` the proxy label rule.
+
+    Attributes:
+        name: The connection (``"results"``), part of every cursor's list key.
+        resource_type: The type searched.
+        fixed: Search parameters every list of the connection carries (release rule, status filters).
+        sort: ``_sort`` keys, newest first as a rule.
+        include: ``_include`` values for the one hop always needed.
+        keep: What of a page the resolver shows (applied again after the search; hidden entries are skipped).
+    """
+
+    name: str
     resource_type: str
-    params: SearchParams
+    fixed: SearchParams
     sort: tuple[str, ...]
     include: tuple[str, ...] = ()
-    name: str = ""
+    keep: Callable[[Resource], bool] = field(default=_always, compare=False)
+
+    def query(self, filters: SearchParams | None = None) -> ListQuery:
+        """One list of this connection: the fixed parameters plus the client's ``filters``.
+
+        Raises:
+            ValueError: A filter names a fixed parameter (a programming error).
+        """
+        given = dict(filters or {})
+        if clash := set(given) & set(self.fixed):
+            raise ValueError(f"filters may not replace fixed parameters: {sorted(clash)}")
+        return ListQuery(self, {**self.fixed, **given})
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """One list: a ``ListSpec`` with the client's filters."""
+
+    spec: ListSpec
+    params: SearchParams
 
     @property
     def key(self) -> str:
-        """A digest of the list's name and filters, so a cursor of one list is refused by another."""
-        return hashlib.sha256(self.name.encode()).hexdigest()[:16]
+        """A digest of the connection, type, every search parameter, sort and includes."""
+        pairs = sorted(encode_search(self.params, count=None))
+        spec = self.spec
+        text = json.dumps(
+            [spec.name, spec.resource_type, pairs, spec.sort, spec.include], separators=(",", ":")
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,23 +143,30 @@ def check_first(first: int | None) -> int:
     return first
 
 
-async def precheck(ctx: RequestContext, patient_id: str, first: Any, after: Any, code: Any = None) -> None:
-    """Check one connection's ``first``, ``after`` and ``code`` before the request sends anything upstream.
+def precheck(arguments: Mapping[str, Any], codec: CursorCodec | None) -> None:
+    """Check one connection field's ``first``, ``after`` and ``code`` before anything is sent upstream.
 
-    The list a cursor belongs to is checked again when the page is fetched.
+    Args:
+        arguments: The field's arguments, variables resolved.
+        codec: The viewer's cursor codec; ``None`` without a viewer (the field itself will refuse then).
+
+    Raises:
+        BadUserInput: ``first`` out of range, a malformed ``code``, or a cursor not signed for this session.
+            The list and patient a cursor belongs to are checked when the page is fetched.
     """
+    first, after, code = arguments.get("first"), arguments.get("after"), arguments.get("code")
     check_first(first if isinstance(first, int) else None)
     if isinstance(code, str) and not _TOKEN.fullmatch(code):
         raise BadUserInput("code: expected a FHIR token: system|code, code or system|")
-    if isinstance(after, str):
-        (await ctx.cursors()).decode(patient_id, after)
+    if isinstance(after, str) and codec is not None:
+        codec.decode(after)
 
 
 def decode_after(codec: CursorCodec, patient_id: str, query: ListQuery, after: str | None) -> Position:
     """The position an ``after`` cursor names, checked to be of this list, session and patient."""
     if after is None:
         return Position()
-    payload = codec.decode(patient_id, after)
+    payload = codec.decode_for(patient_id, after)
     url, skip, total = payload.get("u"), payload.get("s"), payload.get("t")
     if (
         payload.get("l") != query.key
@@ -135,30 +187,31 @@ async def fetch(
     first: int | None,
     after: str | None,
     want_total: bool,
-    keep: Callable[[Resource], bool] = lambda resource: True,
 ) -> Page:
     """One connection page of ``query`` for the guard's patient.
 
+    For proxies the search also leaves out restricted resources (``release.hidden_labels``), for every list.
     Upstream: one search (or one paging link) per page; a second request only when ``totalCount`` is
     selected on a continuation page whose cursor does not carry the total.
     """
     size = check_first(first)
     at = decode_after(codec, guard.patient_id, query, after)
+    spec = query.spec
     if at.url is None:
         page = await guard.search(
-            query.resource_type,
-            query.params,
+            spec.resource_type,
+            _upstream_params(guard, query),
             count=size + at.skip if at.skip else size,
             total=want_total,
-            sort=query.sort,
-            include=query.include,
+            sort=spec.sort,
+            include=spec.include,
         )
     else:
         try:
-            page = await guard.page_at(query.resource_type, at.url, total=want_total and at.total is None)
+            page = await guard.page_at(spec.resource_type, at.url, total=want_total and at.total is None)
         except FhirGone:  # the server dropped its stored search
             raise BadUserInput("after: this cursor has expired; start again from the first page") from None
-    visible = [resource for resource in page.matches if keep(resource)]
+    visible = [resource for resource in page.matches if spec.keep(resource)]
     taken = visible[at.skip : at.skip + size]
     more_here = len(visible) > at.skip + size
     total = page.total if page.total is not None else at.total
@@ -179,8 +232,13 @@ async def fetch(
 
 
 async def _count(guard: PatientGuard, query: ListQuery) -> int | None:
-    counted: GuardedPage = await guard.search(query.resource_type, query.params, count=1, total=True)
+    params = _upstream_params(guard, query)
+    counted: GuardedPage = await guard.search(query.spec.resource_type, params, count=1, total=True)
     return counted.total
+
+
+def _upstream_params(guard: PatientGuard, query: ListQuery) -> SearchParams:
+    return {**query.params, **hidden_labels(proxy=guard.grant.is_proxy)}
 
 
 def index(resources: Sequence[Resource]) -> dict[str, Resource]:

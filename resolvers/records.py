@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Generic, TypeVar
 
 from access import Capability
-from fhir_client import AnyOf, Resource
+from fhir_client import AnyOf, Resource, SearchParams
 
 from . import datatypes as dt
 from . import paging
 from .context import RequestContext
 from .references import PerformerValue, References
-from .release import hidden_labels
 from .values import objects, string
 
 T = TypeVar("T")
@@ -142,26 +141,49 @@ def immunization_value(r: Resource) -> ImmunizationValue | None:
     )
 
 
-_LISTS: dict[str, tuple[str, dict[str, Any], str, Callable[[Resource], Any]]] = {
-    "conditions": ("Condition", {"verification-status:not": ERROR}, "-recorded-date", condition_value),
-    "allergies": ("AllergyIntolerance", {"verification-status:not": ERROR}, "-date", allergy_value),
-    "immunizations": ("Immunization", {"status:not": ERROR}, "-date", immunization_value),
-}
+@dataclass(frozen=True, slots=True)
+class RecordList(Generic[T]):
+    """A list of the health record: its spec, and the value shown of each resource."""
+
+    spec: paging.ListSpec
+    convert: Callable[[Resource], T | None]
+
+
+def _record_list(
+    name: str, resource_type: str, fixed: SearchParams, sort: str, convert: Callable[[Resource], T | None]
+) -> RecordList[T]:
+    spec = paging.ListSpec(
+        name, resource_type, fixed, (sort,), keep=lambda resource: convert(resource) is not None
+    )
+    return RecordList(spec, convert)
+
+
+CONDITIONS = _record_list(
+    "conditions", "Condition", {"verification-status:not": ERROR}, "-recorded-date", condition_value
+)
+ALLERGIES = _record_list(
+    "allergies", "AllergyIntolerance", {"verification-status:not": ERROR}, "-date", allergy_value
+)
+IMMUNIZATIONS = _record_list(
+    "immunizations", "Immunization", {"status:not": ERROR}, "-date", immunization_value
+)
 
 
 async def list_records(
-    ctx: RequestContext, patient_id: str, list_name: str, *, first: int | None, after: str | None, total: bool
-) -> paging.Connection[Any]:
-    """One page of ``conditions``, ``allergies`` or ``immunizations``, newest first."""
-    resource_type, params, sort, convert = _LISTS[list_name]
+    ctx: RequestContext,
+    patient_id: str,
+    kind: RecordList[T],
+    *,
+    first: int | None,
+    after: str | None,
+    total: bool,
+) -> paging.Connection[T]:
+    """One page of ``CONDITIONS``, ``ALLERGIES`` or ``IMMUNIZATIONS``, newest first."""
     guard = await ctx.guard(patient_id, Capability.READ)
-    search = params | hidden_labels(proxy=guard.grant.is_proxy)
-    query = paging.ListQuery(resource_type, search, (sort,), name=list_name)
-    keep: Callable[[Resource], bool] = lambda resource: convert(resource) is not None  # noqa: E731
     page = await paging.fetch(
-        guard, await ctx.cursors(), query, first=first, after=after, want_total=total, keep=keep
+        guard, await ctx.cursors(), kind.spec.query(), first=first, after=after, want_total=total
     )
-    return page.convert(convert)
+    return page.convert(kind.convert)
 
 
 async def care_teams(ctx: RequestContext, patient_id: str) -> list[CareTeamValue]:

@@ -43,7 +43,6 @@ def hidden_labels(*, proxy: bool) -> Params:
     return {"_security:not": list(RESTRICTED_LABELS)} if proxy else {}
 
 
-def search_params(*, proxy: bool) -> Params:
-    """The FHIR search parameters that apply the rule upstream (and, for proxies, the restricted labels)."""
-    params: Params = {"status": AnyOf(*RELEASED), "_tag:not": f"{HOLD_SYSTEM}|{HOLD_CODE}"}
-    return params | hidden_labels(proxy=proxy)
+def search_params() -> Params:
+    """The FHIR search parameters that apply the rule upstream (``paging.fetch`` adds the labels)."""
+    return {"status": AnyOf(*RELEASED), "_tag:not": f"{HOLD_SYSTEM}|{HOLD_CODE}"}

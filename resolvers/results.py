@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Generic, TypeVar
 
 from access import Capability
@@ -24,12 +23,8 @@ V2_0074 = "http://terminology.hl7.org/CodeSystem/v2-0074"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 
-class ResultCategory(StrEnum):
-    """Report categories (HL7 v2 table 0074); pathology is ``SP`` (surgical pathology)."""
-
-    LAB = "LAB"
-    RAD = "RAD"
-    PATHOLOGY = "SP"
+# The schema's ResultCategory names, as HL7 v2 table 0074 codes (pathology: SP, surgical pathology).
+RESULT_CATEGORIES = {"LAB": "LAB", "IMAGING": "RAD", "RAD": "RAD", "PATHOLOGY": "SP"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +50,18 @@ class ReportValue(Performed):
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """The filters of a results or observations list (already validated by the schema)."""
+    """The filters of a results or observations list (already validated by the schema).
+
+    ``category`` is a ``system|code`` token (``RESULTS`` and ``OBSERVATIONS`` qualify the schema's names).
+    """
 
     category: str | None = None
     code: str | None = None
     date_from: str | None = None
     date_to: str | None = None
 
-    def key(self, list_name: str) -> str:
-        return "|".join(
-            [list_name, *(part or "" for part in (self.category, self.code, self.date_from, self.date_to))]
-        )
-
-    def params(self, *, proxy: bool) -> release.Params:
-        params = release.search_params(proxy=proxy)
+    def params(self) -> release.Params:
+        params: release.Params = {}
         if self.category is not None:
             params["category"] = self.category
         if self.code is not None:
@@ -106,30 +99,43 @@ def report_value(resource: Resource, refs: References) -> ReportValue | None:
     )
 
 
-def report_query(filters: Filters, *, proxy: bool) -> paging.ListQuery:
-    category = f"{V2_0074}|{filters.category}" if filters.category else None
-    params = Filters(category, filters.code, filters.date_from, filters.date_to).params(proxy=proxy)
-    include = ("DiagnosticReport:result", "DiagnosticReport:performer")
-    return paging.ListQuery("DiagnosticReport", params, ("-date",), include, filters.key("results"))
-
-
-def observation_query(filters: Filters, *, proxy: bool) -> paging.ListQuery:
-    category = f"{OBSERVATION_CATEGORY}|{filters.category}" if filters.category else None
-    params = Filters(category, filters.code, filters.date_from, filters.date_to).params(proxy=proxy)
-    include = ("Observation:performer",)
-    return paging.ListQuery("Observation", params, ("-date",), include, filters.key("observations"))
+RESULTS_LIST = paging.ListSpec(
+    "results",
+    "DiagnosticReport",
+    release.search_params(),
+    ("-date",),
+    ("DiagnosticReport:result", "DiagnosticReport:performer"),
+    keep=release.released,
+)
+OBSERVATIONS_LIST = paging.ListSpec(
+    "observations",
+    "Observation",
+    release.search_params(),
+    ("-date",),
+    ("Observation:performer",),
+    keep=release.released,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ReleasedList(Generic[T]):
-    """A list under the release rule: its FHIR search and the value of each resource shown."""
+    """A list under the release rule: its spec, the code system of its categories, and the value shown."""
 
-    make_query: Callable[..., paging.ListQuery]
+    spec: paging.ListSpec
+    category_system: str
     convert: Callable[[Resource, References], T | None]
+    categories: Mapping[str, str] | None = None
+
+    def query(self, filters: Filters) -> paging.ListQuery:
+        category = filters.category
+        if category is not None:
+            code = self.categories.get(category, category) if self.categories else category
+            category = f"{self.category_system}|{code}"
+        return self.spec.query(Filters(category, filters.code, filters.date_from, filters.date_to).params())
 
 
-RESULTS = ReleasedList(report_query, report_value)
-OBSERVATIONS = ReleasedList(observation_query, observation_value)
+RESULTS = ReleasedList(RESULTS_LIST, V2_0074, report_value, RESULT_CATEGORIES)
+OBSERVATIONS = ReleasedList(OBSERVATIONS_LIST, OBSERVATION_CATEGORY, observation_value)
 
 
 async def released_page(
@@ -144,9 +150,8 @@ async def released_page(
 ) -> Connection[T]:
     """One page of the patient's released reports or observations, newest first."""
     guard = await ctx.guard(patient_id, Capability.READ)
-    query = kind.make_query(filters, proxy=guard.grant.is_proxy)
     page = await paging.fetch(
-        guard, await ctx.cursors(), query, first=first, after=after, want_total=total, keep=release.released
+        guard, await ctx.cursors(), kind.query(filters), first=first, after=after, want_total=total
     )
     refs = References(guard, ctx.directory_reader(), paging.index(page.included))
     return page.convert(lambda resource: kind.convert(resource, refs))

@@ -16,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from .common import FHIR_DATE_SCALAR, FhirDate
 from .config import SchemaSettings
+from .connection import ConnectionArguments
 from .errors import PortalSchema, PublicErrors
 from .mutation import Mutation
 from .query import Query
@@ -25,13 +26,14 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
     """Build the GraphQL schema with its guards.
 
     Depth, alias and token limits always apply. Introspection and field suggestions exist only in
-    development (style-and-security.md B.2 rows 1-3, 7, 8). Errors leave through ``PublicErrors``.
+    development (docs/decisions.md, "Schema"). Errors leave through ``PublicErrors``.
     """
     # Factories, not instances: Strawberry then makes fresh extensions for every request.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        ConnectionArguments,
         PublicErrors,
     ]
     if not settings.development:

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    get_named_type,
+    get_operation_ast,
+    visit,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from resolvers.context import RequestContext
+from resolvers.cursors import CursorCodec
+from resolvers.errors import PublicError
 from resolvers.paging import Connection as ConnectionValue
 from resolvers.paging import precheck
 
@@ -63,22 +86,101 @@ def selects(info: Info, name: str) -> bool:
     return any(walk(field.selections) for field in info.selected_fields)
 
 
-CONNECTIONS = frozenset({"results", "observations", "conditions", "allergies", "immunizations"})
+class ConnectionArguments(SchemaExtension):
+    """Checks the arguments of every connection field of the operation before anything runs.
+
+    Wherever a connection is reached (``patient.results``, ``viewer.patients.patient.results``, inside
+    fragments), a bad ``first``, ``code`` or a cursor not signed for this session fails the operation with
+    BAD_USER_INPUT before any resolver, so bad input costs no upstream request. Connection fields are found
+    by type (an object type with ``pageInfo``), so a new connection is covered without being listed.
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        try:
+            await _check_connections(context)
+        except PublicError as error:
+            context.result = ExecutionResult(
+                data=None, errors=[GraphQLError(error.message, original_error=error)]
+            )
+        yield
 
 
-async def check_connections(info: Info, patient_id: str) -> None:
-    """BAD_USER_INPUT for a bad ``first``/``after`` of any connection selected under ``patient``, before the
-    patient (or anything else) is read upstream."""
+async def _check_connections(context: ExecutionContext) -> None:
+    document = context.graphql_document
+    ctx = context.context
+    if document is None or not isinstance(ctx, RequestContext):
+        return
+    fields = _connection_fields(context.schema._schema, document, context.operation_name)
+    if not fields:
+        return
+    coerced = _variables(context.schema._schema, document, context.operation_name, context.variables)
+    if coerced is None:
+        return  # graphql-core reports the variable errors itself
+    codec = None
+    for definition, node in fields:
+        arguments = get_argument_values(definition, node, coerced)
+        if codec is None and isinstance(arguments.get("after"), str):
+            codec = await _codec(ctx)
+        precheck(arguments, codec)
 
-    async def walk(selections: Any) -> None:
-        for selection in selections:
-            if not hasattr(selection, "arguments"):
-                await walk(selection.selections)
-            elif selection.name in CONNECTIONS:
-                args = selection.arguments
-                await precheck(
-                    info.context, patient_id, args.get("first"), args.get("after"), args.get("code")
-                )
 
-    for field in info.selected_fields:
-        await walk(field.selections)
+async def _codec(ctx: RequestContext) -> CursorCodec | None:
+    try:
+        return await ctx.cursors()
+    except PublicError:
+        return None  # no viewer: the fields answer UNAUTHENTICATED themselves
+
+
+def _connection_fields(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> list[tuple[GraphQLField, FieldNode]]:
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return []
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    found: list[tuple[GraphQLField, FieldNode]] = []
+    type_info = TypeInfo(schema)
+
+    class Collect(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            definition = type_info.get_field_def()
+            if definition is not None and _is_connection(definition.type):
+                found.append((definition, node))
+
+    pending: list[Any] = [operation]
+    seen: set[str] = set()
+    while pending:
+        node = pending.pop()
+        visit(node, TypeInfoVisitor(type_info, Collect()))
+        for spread in _spreads(node):
+            if spread not in seen and spread in fragments:
+                seen.add(spread)
+                pending.append(fragments[spread])
+    return found
+
+
+def _spreads(node: Any) -> set[str]:
+    names: set[str] = set()
+
+    class Spreads(Visitor):
+        def enter_fragment_spread(self, spread: FragmentSpreadNode, *_: Any) -> None:
+            names.add(spread.name.value)
+
+    visit(node, Spreads())
+    return names
+
+
+def _is_connection(field_type: GraphQLOutputType) -> bool:
+    named = get_named_type(field_type)
+    return isinstance(named, GraphQLObjectType) and "pageInfo" in named.fields
+
+
+def _variables(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, raw: dict[str, Any] | None
+) -> VariableValues | None:
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return None
+    coerced = get_variable_values(schema, operation.variable_definitions or (), raw or {})
+    return coerced if isinstance(coerced, VariableValues) else None

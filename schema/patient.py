@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 
 from resolvers import records
 from resolvers.context import RequestContext
 from resolvers.patient import AddressValue, ContactPointValue, PatientValue, general_practitioners
-from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, ResultCategory, released_page
+from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
 
 from .common import FhirDate, HumanName, Identifier
 from .connection import Connection, build, selects
 from .datatypes import Provider, provider
 from .observation import Observation, ObservationCategory
 from .records import AllergyIntolerance, CareTeam, Condition, Immunization
-from .report import DiagnosticReport
+from .report import DiagnosticReport, ResultCategory
 
 Info = strawberry.Info[RequestContext, None]
 T = TypeVar("T")
@@ -71,10 +71,15 @@ class Address:
 
 
 async def _records(
-    info: Info, patient_id: str, name: str, convert: Callable[[Any], T], first: int | None, after: str | None
+    info: Info,
+    patient_id: str,
+    kind: records.RecordList[V],
+    convert: Callable[[V], T],
+    first: int | None,
+    after: str | None,
 ) -> Connection[T]:
     total = selects(info, "totalCount")
-    page = await records.list_records(info.context, patient_id, name, first=first, after=after, total=total)
+    page = await records.list_records(info.context, patient_id, kind, first=first, after=after, total=total)
     return build(page, convert)
 
 
@@ -116,19 +121,19 @@ class Patient:
     async def conditions(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Condition]:
-        return await _records(info, self.id, "conditions", Condition.from_value, first, after)
+        return await _records(info, self.id, records.CONDITIONS, Condition.from_value, first, after)
 
     @strawberry.field(description="Allergies and intolerances, most recently recorded first.")
     async def allergies(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[AllergyIntolerance]:
-        return await _records(info, self.id, "allergies", AllergyIntolerance.from_value, first, after)
+        return await _records(info, self.id, records.ALLERGIES, AllergyIntolerance.from_value, first, after)
 
     @strawberry.field(description="Vaccinations, newest first.")
     async def immunizations(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[Immunization]:
-        return await _records(info, self.id, "immunizations", Immunization.from_value, first, after)
+        return await _records(info, self.id, records.IMMUNIZATIONS, Immunization.from_value, first, after)
 
     @strawberry.field(
         description="Released results (lab, imaging, pathology), newest first, with their Observations."
@@ -143,7 +148,7 @@ class Patient:
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[DiagnosticReport]:
-        filters = Filters(category.value if category else None, code, date_from, date_to)
+        filters = Filters(category.name if category else None, code, date_from, date_to)
         return await _released(info, self.id, RESULTS, filters, DiagnosticReport.from_value, first, after)
 
     @strawberry.field(description="Released observations (lab values, vital signs, ...), newest first.")

@@ -9,7 +9,6 @@ from resolvers.context import RequestContext
 from resolvers.patient import get_patient
 
 from .account import Viewer
-from .connection import check_connections
 from .patient import Patient
 
 Info = strawberry.Info[RequestContext, None]
@@ -33,6 +32,5 @@ class Query:
         )
     )
     async def patient(self, info: Info, id: strawberry.ID) -> Patient | None:
-        await check_connections(info, id)
         value = await get_patient(info.context, id)
         return Patient.from_value(value) if value else None

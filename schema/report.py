@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 
-from resolvers.results import ReportValue, ResultCategory
+from resolvers.results import ReportValue
 
 from .datatypes import Attachment, CodeableConcept, Period, Provider, concept, concepts, period, provider
 from .observation import Observation, ResultStatus
 
-strawberry.enum(
-    ResultCategory, name="ResultCategory", description="LAB, RAD (imaging) or PATHOLOGY (v2-0074 SP)."
-)
+
+@strawberry.enum(description="The kind of result (DiagnosticReport.category, HL7 v2 table 0074).")
+class ResultCategory(Enum):
+    LAB = strawberry.enum_value("LAB", description="Laboratory (v2-0074 LAB).")
+    IMAGING = strawberry.enum_value(
+        "IMAGING", description="Imaging: X-ray, ultrasound, CT, MRI (v2-0074 RAD)."
+    )
+    RAD = strawberry.enum_value("RAD", deprecation_reason="Use IMAGING.")
+    PATHOLOGY = strawberry.enum_value("PATHOLOGY", description="Pathology (v2-0074 SP, surgical pathology).")
 
 
 @strawberry.type(description="A result: lab panel, imaging or pathology report (FHIR DiagnosticReport).")

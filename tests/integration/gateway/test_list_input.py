@@ -8,8 +8,7 @@ import pytest
 
 from auth import ActiveSession
 from resolvers.cursors import CursorCodec
-from resolvers.paging import ListQuery
-from resolvers.results import Filters
+from resolvers.results import RESULTS, Filters
 from tests.integration.gateway.access_support import AccessPortal
 from tests.integration.gateway.records_support import counted, new_record, session_for
 
@@ -58,11 +57,52 @@ async def test_cursors_of_another_session_patient_or_list_are_refused(
     assert not any("/Observation" in s for s in sent), sent
     filtered = (
         "query($id: ID!, $after: String) "
-        "{ patient(id: $id) { results(after: $after, category: RAD) { nodes { id } } } }"
+        "{ patient(id: $id) { results(after: $after, category: IMAGING) { nodes { id } } } }"
     )
     body, sent = await counted(access, filtered, {"id": record.patient, "after": cursor}, token)
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
     assert not any("/DiagnosticReport" in s for s in sent), sent
+
+
+async def test_a_cursor_of_lab_results_is_refused_by_imaging_results(
+    access: AccessPortal, fhir_base_url: str
+) -> None:
+    record = new_record(fhir_base_url, 3)
+    token = await session_for(access, record.patient)
+    by_category = (
+        "query($id: ID!, $c: ResultCategory, $after: String) { patient(id: $id) "
+        "{ results(first: 1, category: $c, after: $after) { nodes { id } pageInfo { endCursor } } } }"
+    )
+    body, _ = await counted(access, by_category, {"id": record.patient, "c": "LAB"}, token)
+    cursor = body["data"]["patient"]["results"]["pageInfo"]["endCursor"]
+    assert body["data"]["patient"]["results"]["nodes"] and cursor
+    body, sent = await counted(
+        access, by_category, {"id": record.patient, "c": "IMAGING", "after": cursor}, token
+    )
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
+    assert not any("/DiagnosticReport" in s for s in sent), sent
+    body, _ = await counted(access, by_category, {"id": record.patient, "c": "LAB", "after": cursor}, token)
+    assert "errors" not in body, body
+
+
+async def test_arguments_are_checked_wherever_the_connection_is_reached(
+    access: AccessPortal, fhir_base_url: str
+) -> None:
+    record = new_record(fhir_base_url, 1)
+    token = await session_for(access, record.patient)
+    nested = (
+        "query($f: Int, $a: String) "
+        "{ viewer { patients { patient { results(first: $f, after: $a) { nodes { id } } } } } }"
+    )
+    await _bad(access, nested, {"f": 500}, token)
+    await _bad(access, nested, {"a": "garbage"}, token)
+    in_fragment = (
+        "query($id: ID!) { patient(id: $id) { ...Lists } } "
+        "fragment Lists on Patient { conditions(first: 0) { nodes { id } } }"
+    )
+    await _bad(access, in_fragment, {"id": record.patient}, token)
+    body, _ = await counted(access, nested, {"f": 2}, token)
+    assert "errors" not in body, body
 
 
 async def test_unknown_category_and_malformed_dates_are_validation_errors(
@@ -126,7 +166,7 @@ async def test_a_cursor_whose_stored_search_expired_asks_to_start_again(
     codec = CursorCodec(access.portal.settings.cursor_secret(), found.session.id)
     stored = "00000000-0000-0000-0000-000000000000"  # a stored search HAPI does not have (410 Gone)
     gone = f"{access.recorder.base_url}?_getpages={stored}&_getpagesoffset=2&_count=2"
-    key = ListQuery("DiagnosticReport", {}, (), name=Filters().key("results")).key
+    key = RESULTS.query(Filters()).key
     cursor = codec.encode(record.patient, {"l": key, "u": gone, "s": 0, "t": None})
     body, sent = await counted(access, LIST % "results", {"id": record.patient, "after": cursor}, token)
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body

@@ -13,41 +13,43 @@ KEY = b"k" * 32
 def test_round_trip_within_the_session_and_patient() -> None:
     codec = CursorCodec(KEY, "session-a")
     cursor = codec.encode("pat-1", {"offset": 40, "next": "https://fhir/x?_getpages=abc"})
-    assert "pat-1" not in cursor and "session-a" not in cursor
-    assert codec.decode("pat-1", cursor) == {"offset": 40, "next": "https://fhir/x?_getpages=abc"}
+    assert "session-a" not in cursor
+    payload = {"offset": 40, "next": "https://fhir/x?_getpages=abc", "p": "pat-1"}
+    assert codec.decode_for("pat-1", cursor) == payload
+    assert codec.decode(cursor) == payload  # the session check alone, before the patient is known
 
 
 def test_replay_from_another_session_is_rejected() -> None:
     cursor = CursorCodec(KEY, "session-a").encode("pat-1", {"offset": 20})
     with pytest.raises(BadUserInput) as caught:
-        CursorCodec(KEY, "session-b").decode("pat-1", cursor)
+        CursorCodec(KEY, "session-b").decode_for("pat-1", cursor)
     assert caught.value.code == ErrorCode.BAD_USER_INPUT
 
 
 def test_cursor_for_another_patient_or_key_is_rejected() -> None:
     cursor = CursorCodec(KEY, "session-a").encode("pat-1", {"offset": 20})
     with pytest.raises(BadUserInput):
-        CursorCodec(KEY, "session-a").decode("pat-2", cursor)
+        CursorCodec(KEY, "session-a").decode_for("pat-2", cursor)
     with pytest.raises(BadUserInput):
-        CursorCodec(b"z" * 32, "session-a").decode("pat-1", cursor)
+        CursorCodec(b"z" * 32, "session-a").decode_for("pat-1", cursor)
 
 
 @pytest.mark.parametrize(
     "mangle",
     [
         lambda c: c[:-2],
-        lambda c: c.replace("v1.", "v2.", 1),
+        lambda c: c.replace("v2.", "v1.", 1),
         lambda c: c + ".x",
-        lambda c: "v1.!!!.???",
+        lambda c: "v2.!!!.???",
         lambda c: "",
-        lambda c: "v1." + "A" * 5000 + ".x",
+        lambda c: "v2." + "A" * 5000 + ".x",
     ],
 )
 def test_altered_or_malformed_cursors_are_rejected(mangle: object) -> None:
     codec = CursorCodec(KEY, "session-a")
     cursor = codec.encode("pat-1", {"offset": 20})
     with pytest.raises(BadUserInput):
-        codec.decode("pat-1", mangle(cursor))  # type: ignore[operator]
+        codec.decode_for("pat-1", mangle(cursor))  # type: ignore[operator]
 
 
 def test_altered_payload_fails_the_signature() -> None:
@@ -55,7 +57,7 @@ def test_altered_payload_fails_the_signature() -> None:
     _, _body, mac = codec.encode("pat-1", {"offset": 20}).split(".")
     other = codec.encode("pat-1", {"offset": 9999}).split(".")[1]
     with pytest.raises(BadUserInput):
-        codec.decode("pat-1", f"v1.{other}.{mac}")
+        codec.decode_for("pat-1", f"v2.{other}.{mac}")
 
 
 def test_short_keys_are_refused() -> None:

@@ -11,8 +11,9 @@ from resolvers import datatypes as dt
 from resolvers.cursors import CursorCodec
 from resolvers.errors import BadUserInput
 from resolvers.observations import PrimitiveValue, value_x
-from resolvers.paging import ListQuery, Position, check_first, decode_after
+from resolvers.paging import ListSpec, Position, check_first, decode_after
 from resolvers.release import released
+from resolvers.results import OBSERVATIONS, RESULTS, Filters
 
 KEY = b"k" * 32
 
@@ -69,15 +70,36 @@ def test_paging_arguments() -> None:
         with pytest.raises(BadUserInput):
             check_first(bad)
     codec = CursorCodec(KEY, "session")
-    query = ListQuery("Observation", {}, (), name="observations|")
+    query = OBSERVATIONS.query(Filters())
     cursor = codec.encode("p", {"l": query.key, "u": None, "s": 2, "t": None})
     assert decode_after(codec, "p", query, cursor) == Position(None, 2, None)
-    other = ListQuery("Observation", {}, (), name="observations|laboratory")
+    other = OBSERVATIONS.query(Filters(category="laboratory"))
     for bad_cursor, q in (
         (cursor, other),
+        (codec.encode("q", {"l": query.key, "u": None, "s": 2}), query),  # another patient's
         (codec.encode("p", {"l": query.key, "s": -1}), query),
         (codec.encode("p", {"l": query.key, "s": "2"}), query),
         (codec.encode("p", {"l": query.key, "u": 3, "s": 0}), query),
     ):
         with pytest.raises(BadUserInput):
             decode_after(codec, "p", q, bad_cursor)
+
+
+def test_a_list_key_covers_the_connection_type_filters_sort_and_includes() -> None:
+    lab, imaging = (RESULTS.query(Filters(category=c)).key for c in ("LAB", "IMAGING"))
+    assert lab != imaging
+    assert RESULTS.query(Filters(category="RAD")).key == imaging  # the deprecated name of the same list
+    assert RESULTS.query(Filters()).key != OBSERVATIONS.query(Filters()).key
+    base = ListSpec("x", "Condition", {"a": "1"}, ("-date",))
+    variants = [
+        ListSpec("y", "Condition", {"a": "1"}, ("-date",)),
+        ListSpec("x", "Observation", {"a": "1"}, ("-date",)),
+        ListSpec("x", "Condition", {"a": "2"}, ("-date",)),
+        ListSpec("x", "Condition", {"a": "1"}, ("date",)),
+        ListSpec("x", "Condition", {"a": "1"}, ("-date",), ("Condition:asserter",)),
+    ]
+    keys = {spec.query().key for spec in [base, *variants]}
+    assert len(keys) == 6
+    assert base.query({"b": "2"}).key != base.query().key
+    with pytest.raises(ValueError, match="fixed"):
+        base.query({"a": "3"})
