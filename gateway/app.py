@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import TypedDict
 
 from redis.asyncio import Redis
@@ -21,6 +22,7 @@ from fhir_client import (
     auth_from_settings,
     make_http_client,
 )
+from resolvers.idempotency import IdempotencyStore
 from schema import build_schema
 
 from .health import healthz, readyz
@@ -39,6 +41,7 @@ class State(TypedDict):
     redis: Redis
     auth: auth.Auth
     access: access.Access
+    idempotency: IdempotencyStore
 
 
 @asynccontextmanager
@@ -53,7 +56,7 @@ async def services(
         mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
 
     Yields:
-        The root ``FhirClient``, the Redis pool, ``Auth`` and ``Access``.
+        The root ``FhirClient``, the Redis pool, ``Auth``, ``Access`` and the idempotency store.
     """
     timeout = Timeout(
         connect=settings.fhir_connect_timeout,
@@ -90,8 +93,22 @@ async def services(
         shared_access = access.build_access(
             redis, settings.auth_key_prefix, service.clock, teen=settings.teen_policy()
         )
+        idempotency = IdempotencyStore(
+            redis,
+            settings.auth_key_prefix,
+            ttl=timedelta(hours=settings.idempotency_hours),
+            # Longer than any request may take: the FHIR deadline plus the waits around it.
+            lease=timedelta(seconds=settings.fhir_deadline * 2 + settings.idempotency_wait_seconds),
+            wait=timedelta(seconds=settings.idempotency_wait_seconds),
+        )
         try:
-            yield {"fhir": fhir, "redis": redis, "auth": service, "access": shared_access}
+            yield {
+                "fhir": fhir,
+                "redis": redis,
+                "auth": service,
+                "access": shared_access,
+                "idempotency": idempotency,
+            }
         finally:
             await redis.aclose()
 

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     recovery_per_email_per_hour: int = Field(default=3, ge=1, le=1000)
     uniform_response_seconds: float = Field(default=0.5, ge=0, le=5)
 
+    # Idempotency keys of mutations (docs/architecture.md): how long a result is replayed, and how long a
+    # concurrent duplicate waits for the first request before CONFLICT.
+    idempotency_hours: int = Field(default=24, ge=1, le=72)
+    idempotency_wait_seconds: float = Field(default=10.0, gt=0, le=60)
+
     # Proxy access of teenagers (docs/access.md): from which age, and whether their sent messages are hidden.
     teen_proxy_min_age: int = Field(default=12, ge=10, le=17)
     teen_proxy_hides_sent_messages: bool = True

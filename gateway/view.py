@@ -88,6 +88,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             development=self.settings.development,
             auth=service,
             access=shared_access,
+            idempotency=request.state.idempotency,
             session=session,
             # The socket's address: forwarded headers are not trusted (gateway/serve.py).
             client_ip=request.client.host if request.client else None,

@@ -17,6 +17,7 @@ from fhir_client import FhirClient
 from .cursors import CursorCodec
 from .errors import Forbidden
 from .guard import DirectoryReader, NotInScope, PatientGuard
+from .idempotency import IdempotencyStore
 from .ids import fhir_id
 from .viewer import SessionState, Viewer, require_viewer
 
@@ -31,6 +32,7 @@ class RequestContext:
         development: True in the development environment only.
         auth: The app's ``auth`` services.
         access: The app's access services (scope cache, proxy invitations, teen policy).
+        idempotency: The idempotency-key store (``resolvers/idempotency.py``).
         session: The session the middleware resolved (live, expired or none) and how its token came.
         client_ip: The client's address from the socket (rate limits; logged only as a keyed hash).
         secure_cookie: Whether the session cookie is the ``__Host-`` one with ``Secure``.
@@ -44,6 +46,7 @@ class RequestContext:
     development: bool
     auth: Auth
     access: Access
+    idempotency: IdempotencyStore
     session: SessionState = field(default_factory=SessionState)
     client_ip: str | None = None
     secure_cookie: bool = True

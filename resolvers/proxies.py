@@ -22,8 +22,9 @@ from fhir_client import AnyOf, Entry
 from .context import RequestContext
 from .errors import BadUserInput
 from .guard import NotInScope
+from .idempotency import WriteMarker, idempotent
 from .ids import fhir_id
-from .problems import NotPermitted
+from .problems import IdempotencyKeyReused, NotPermitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +46,12 @@ class ProxyRevoked:
 
 
 async def invite_proxy(
-    ctx: RequestContext, email: str, level: str, relationship: str | None
-) -> ProxyInvited | NotPermitted:
-    """Invite an adult by email to act for the viewer (SELF only: MANAGE_PROXIES).
+    ctx: RequestContext, email: str, level: str, relationship: str | None, idempotency_key: str
+) -> ProxyInvited | NotPermitted | IdempotencyKeyReused:
+    """Invite an adult by email to act for the viewer (SELF only: MANAGE_PROXIES); idempotent per key.
 
     Raises:
-        PublicError: BAD_USER_INPUT for a malformed email, level or relationship code; as ``guard``.
+        PublicError: BAD_USER_INPUT for a malformed email, level, relationship code or key; as ``guard``.
     """
     address = email.strip()
     if len(address) > 254 or address.count("@") != 1 or "." not in address.split("@")[1] or " " in address:
@@ -60,6 +61,21 @@ async def invite_proxy(
         raise BadUserInput("accessLevel: choose READ_ONLY or SCHEDULING_MESSAGING")
     if relationship is not None and (not relationship.isalpha() or len(relationship) > 10):
         raise BadUserInput("relationship: a v3 RoleCode such as SPS or FRND")
+    code = (relationship or "O").upper()
+    arguments = {"email": address.lower(), "level": grant_level.value, "relationship": code}
+    return await idempotent(
+        ctx,
+        "inviteProxy",
+        idempotency_key,
+        arguments,
+        (ProxyInvited, NotPermitted),
+        lambda marker: _invite(ctx, address, grant_level, code, marker),
+    )
+
+
+async def _invite(
+    ctx: RequestContext, address: str, grant_level: Level, code: str, marker: WriteMarker
+) -> ProxyInvited | NotPermitted:
     viewer, _ = await ctx.scope()
     guard = await ctx.guard(viewer.account.patient_id, Capability.MANAGE_PROXIES)
     patient = await guard.patient()
@@ -69,9 +85,10 @@ async def invite_proxy(
     rp_url, consent_url = f"urn:uuid:{uuid.uuid4()}", f"urn:uuid:{uuid.uuid4()}"
     related = shapes.related_person(
         patient_id=guard.patient_id,
-        relationship=(relationship or "O").upper(),
+        relationship=code,
         start=today,
         telecom=[{"system": "email", "value": address}],
+        identifier=[marker.identifier],
     )
     consent = shapes.proxy_consent(
         patient_id=guard.patient_id,
@@ -81,13 +98,23 @@ async def invite_proxy(
         status="proposed",
         dateTime=ctx.auth.clock.now().isoformat(),
         policyRule={"text": "Portal proxy invitation"},
+        identifier=[marker.identifier],
     )
+    # Conditional creates: a retry after an attempt whose answer was lost finds what that attempt wrote.
     results = await guard.transaction(
-        [Entry.create(related, full_url=rp_url), Entry.create(consent, full_url=consent_url)]
+        [
+            Entry.create(related, full_url=rp_url, if_none_exist=marker.criteria),
+            Entry.create(consent, full_url=consent_url, if_none_exist=marker.criteria),
+        ]
     )
     rp_id, consent_id = (_id_from_location(result.location) for result in results)
     ticket = await ctx.access.invitations.issue(
-        {"patient_id": guard.patient_id, "related_person_id": rp_id, "consent_id": consent_id, "level": level}
+        {
+            "patient_id": guard.patient_id,
+            "related_person_id": rp_id,
+            "consent_id": consent_id,
+            "level": grant_level.value,
+        }
     )
     body = (
         f"You have been invited to act as a proxy in the {ctx.auth.settings.practice_name} patient portal.\n"

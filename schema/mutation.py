@@ -14,7 +14,7 @@ from resolvers import account, enrollment, proxies
 
 from .access import ProxyAccessLevel
 from .account import Session
-from .outcomes import present
+from .outcomes import IdempotencyKey, present
 from .proxy import AcceptProxyInvitationResult, InviteProxyResult, RevokeProxyResult
 from .query import Info
 from .results import (
@@ -163,6 +163,7 @@ class Mutation:
         info: Info,
         email: str,
         access_level: ProxyAccessLevel,
+        idempotency_key: IdempotencyKey,
         relationship: Annotated[
             str | None,
             strawberry.argument(description="v3 RoleCode of the invitee to you (SPS, FRND...); default O."),
@@ -170,7 +171,11 @@ class Mutation:
     ) -> InviteProxyResult:
         return cast(
             InviteProxyResult,
-            present(await proxies.invite_proxy(info.context, email, access_level.value, relationship)),
+            present(
+                await proxies.invite_proxy(
+                    info.context, email, access_level.value, relationship, idempotency_key
+                )
+            ),
         )
 
     @strawberry.mutation(

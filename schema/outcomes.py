@@ -14,7 +14,7 @@ checks it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -23,6 +23,16 @@ from resolvers.errors import ProblemCode as ProblemCodeValue
 from resolvers.problems import IdempotencyKeyReused as IdempotencyKeyReusedValue
 
 T = TypeVar("T", bound=type)
+
+IdempotencyKey = Annotated[
+    str,
+    strawberry.argument(
+        description=(
+            "A key of your own for this request (8 to 64 of A-Z a-z 0-9 _ -), new for each new request. "
+            "Retrying with the same key returns the first result and changes nothing again."
+        )
+    ),
+]
 
 ProblemCode = strawberry.enum(
     ProblemCodeValue, name="ProblemCode", description="Stable codes of the expected failures."

@@ -42,9 +42,20 @@ class Recorder:
 
     base_url: str = ""
     requests: list[Recorded] = field(default_factory=list)
+    lost_answers: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     def clear(self) -> None:
         self.requests.clear()
+
+    def lose_next_answer(self, method: str) -> None:
+        """Fault injection: the next ``method`` request reaches HAPI, which does its work, but the gateway
+        gets a 502 instead of its answer (an answer lost on the way back; a real server cannot stage it)."""
+        self.lost_answers.append(method)
+
+    def refuse_next(self, method: str) -> None:
+        """Fault injection: the next ``method`` request is answered 503 without reaching HAPI."""
+        self.refused.append(method)
 
 
 @asynccontextmanager
@@ -60,8 +71,14 @@ async def recording_proxy(upstream_base: str) -> AsyncIterator[Recorder]:
             body = await request.body()
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             recorder.requests.append(Recorded(request.method, unquote(path), body.decode("utf-8", "replace")))
+            if request.method in recorder.refused:
+                recorder.refused.remove(request.method)
+                return Response(b"unavailable", status_code=503, media_type="text/plain")
             headers = {k: v for k, v in request.headers.items() if k not in _HOP and k != "accept-encoding"}
             reply = await client.request(request.method, path, content=body, headers=headers)
+            if request.method in recorder.lost_answers:
+                recorder.lost_answers.remove(request.method)
+                return Response(b"lost on the way back", status_code=502, media_type="text/plain")
             out = {k: v for k, v in reply.headers.items() if k.lower() not in _HOP}
             return Response(reply.content, status_code=reply.status_code, headers=out)
 

@@ -1,15 +1,20 @@
-"""Real servers a test can start, stop and restart: the gateway under uvicorn, a redis-server, a TCP relay."""
+"""Real servers a test can start, stop and restart: the gateway under uvicorn or as its own process, a
+redis-server, a TCP relay."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
+import httpx
 import uvicorn
 
 import auth
@@ -149,3 +154,55 @@ class TcpRelay:
 
         await asyncio.gather(pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer))
         self._writers -= {client_writer, upstream_writer}
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """``settings`` as the ``PORTAL_*`` environment that makes a gateway process read the same values."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if hasattr(value, "get_secret_value"):
+            value = value.get_secret_value()
+        env[f"PORTAL_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+@contextlib.asynccontextmanager
+async def gateway_process(settings: Settings) -> AsyncIterator[str]:
+    """A second gateway as its own OS process (``python -m gateway serve``) with ``settings``.
+
+    It shares nothing with the test process but Redis, HAPI and the SMTP server, as a second worker or host
+    behind a load balancer would. Its log goes to a temporary file, shown when it fails to start.
+
+    Yields:
+        Its base URL.
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        **settings_environment(settings),
+        "PORTAL_HOST": "127.0.0.1",
+        "PORTAL_PORT": str(port),
+    }
+    log = tempfile.NamedTemporaryFile(prefix="portal-gateway-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: ASYNC220 - our own module with fixed arguments
+        [sys.executable, "-m", "gateway", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=2) as client, asyncio.timeout(60):
+            while True:
+                if process.poll() is not None:
+                    output = await asyncio.to_thread(Path(log.name).read_text)
+                    raise RuntimeError(f"gateway process exited: {output[-2000:]}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        await asyncio.to_thread(process.wait, 20)
+        log.close()
+        os.unlink(log.name)

@@ -3,6 +3,7 @@ own family in HAPI, and accounts and sessions for its members."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,11 @@ import pytest
 from tests.integration.gateway.family import ACCOUNT_KEYS, Family, create_family
 from tests.integration.gateway.portal import Portal
 from tests.support.recorder import Recorder, recording_proxy
+
+
+def new_key() -> str:
+    """A fresh idempotency key, as a client makes one per new request."""
+    return f"k-{uuid.uuid4().hex}"
 
 
 @dataclass

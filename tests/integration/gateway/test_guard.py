@@ -16,6 +16,7 @@ from fixtures import catalog
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, PublicError
 from resolvers.guard import NotInScope
+from resolvers.idempotency import IdempotencyStore
 from resolvers.viewer import SessionState
 from tests.integration.gateway.access_support import AccessPortal
 
@@ -36,6 +37,7 @@ async def context_for(access: AccessPortal, fhir_base_url: str) -> AsyncIterator
                 development=False,
                 auth=access.portal.auth,
                 access=dataclasses.replace(access.portal.access, teen=teen or TeenPolicy()),
+                idempotency=IdempotencyStore(access.portal.redis, access.portal.settings.auth_key_prefix),
                 session=SessionState(lookup=lookup, token=token),
                 cursor_key=b"c" * 32,
             )

@@ -16,7 +16,7 @@ from typing import Any
 from fixtures.patients import PATIENTS
 from gateway import Settings
 from schema import build_schema
-from tests.integration.gateway.access_support import AccessPortal, StartAccess
+from tests.integration.gateway.access_support import AccessPortal, StartAccess, new_key
 from tests.integration.gateway.family import Family
 
 ROLES = ("patient", "read_only", "scheduling", "revoked", "unrelated", "anonymous", "expired")
@@ -140,8 +140,10 @@ CASES: dict[str, Case] = {
     ),
     # Each viewer invites for their own record only (no patient argument); the adult family members may.
     "inviteProxy": Case(
-        'mutation { inviteProxy(email: "friend@example.test", accessLevel: READ_ONLY) { __typename } }',
-        _none,
+        "mutation M($key: String!) "
+        '{ inviteProxy(email: "friend@example.test", accessLevel: READ_ONLY, idempotencyKey: $key) '
+        "{ __typename } }",
+        lambda f: {"key": new_key()},
         _signed_in("ProxyInvited"),
     ),
     "acceptProxyInvitation": Case(

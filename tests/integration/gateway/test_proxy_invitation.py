@@ -8,11 +8,11 @@ import re
 import httpx
 
 from tests.integration.auth.helpers import SmtpSink
-from tests.integration.gateway.access_support import AccessPortal
+from tests.integration.gateway.access_support import AccessPortal, new_key
 
 INVITE = """
-mutation I($email: String!, $level: ProxyAccessLevel!) {
-  inviteProxy(email: $email, accessLevel: $level, relationship: "FRND") {
+mutation I($email: String!, $level: ProxyAccessLevel!, $key: String!) {
+  inviteProxy(email: $email, accessLevel: $level, relationship: "FRND", idempotencyKey: $key) {
     __typename ... on ProxyInvited { proxyId expiresAt } ... on Problem { code message }
   }
 }
@@ -32,9 +32,9 @@ async def test_invitation_round_trip(access: AccessPortal, smtp: SmtpSink, fhir_
     f = access.family
     email = f"{f.run}-invitee@example.test"
     inviter = await access.token("un")
-    invited = (await access.gql(INVITE, {"email": email, "level": "SCHEDULING_MESSAGING"}, inviter)).data(
-        "inviteProxy"
-    )
+    invited = (
+        await access.gql(INVITE, {"email": email, "level": "SCHEDULING_MESSAGING", "key": new_key()}, inviter)
+    ).data("inviteProxy")
     assert invited["__typename"] == "ProxyInvited", invited
     proxy_id = invited["proxyId"]
     match = re.search(r"invitation code: (\S+)", smtp.last_body(email))
@@ -90,17 +90,23 @@ async def test_invitation_round_trip(access: AccessPortal, smtp: SmtpSink, fhir_
 
 async def test_invitations_need_manage_proxies_and_valid_input(access: AccessPortal) -> None:
     f = access.family
-    bad = await access.gql(INVITE, {"email": "not-an-email", "level": "READ_ONLY"}, await access.token("pat"))
+    bad = await access.gql(
+        INVITE, {"email": "not-an-email", "level": "READ_ONLY", "key": new_key()}, await access.token("pat")
+    )
     assert bad.codes == ["BAD_USER_INPUT"]
     assert (
-        await access.gql(INVITE, {"email": "a@b.test", "level": "SELF"}, await access.token("pat"))
+        await access.gql(
+            INVITE, {"email": "a@b.test", "level": "SELF", "key": new_key()}, await access.token("pat")
+        )
     ).codes == ["BAD_USER_INPUT"]
     garbage = await access.gql(ACCEPT, {"token": "nonsense"}, await access.token("pat"))
     assert garbage.data("acceptProxyInvitation") == {"__typename": "InvalidToken", "code": "INVALID_TOKEN"}
     # A minor cannot invite online (pediatric grants are made by the office).
     teen = await access.portal.account("teen", patient_id=f.patient("teen"))
     issued = await access.portal.auth.sessions.create(teen.id)
-    minor = await access.gql(INVITE, {"email": "a@b.test", "level": "READ_ONLY"}, issued.token)
+    minor = await access.gql(
+        INVITE, {"email": "a@b.test", "level": "READ_ONLY", "key": new_key()}, issued.token
+    )
     assert minor.data("inviteProxy")["__typename"] == "NotPermitted"
 
 

@@ -24,6 +24,7 @@ from auth import (
 )
 from fhir_client import FhirClient
 from resolvers.context import RequestContext
+from resolvers.idempotency import IdempotencyStore
 from resolvers.viewer import SessionState
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -129,5 +130,6 @@ def context(
         development=development,
         auth=service,
         access=shared_access,
+        idempotency=IdempotencyStore(redis, "unit:"),
         session=session,
     )
