@@ -5,6 +5,8 @@
 - ``shapes``: the FHIR shapes of proxy access, builders and readers, used by the gateway, the synthetic
   practice and the tests alike;
 - ``compartment``: which resources belong to a patient, and the labels proxies never see;
+- ``shared_changes``: the one table of changes a patient operation may make to shared resources (a Slot
+  booked);
 - ``invitations`` and ``acceptance``: proxy invitation codes, and the two writes of accepting one;
 - ``dates``: the date rules, failing closed on partial dates.
 
@@ -27,6 +29,7 @@ from .dates import DateRange, age_on, birthday, date_range, in_period, parse_dat
 from .invitations import ProxyInvitations
 from .scope import CAPABILITIES, PARENTAL, AccessScope, Capability, Grant, Level, TeenPolicy, derive_scope
 from .service import Access, build_access
+from .shared_changes import SHARED_CHANGES, SharedChange, declared
 
 __all__ = [
     "CAPABILITIES",
@@ -34,6 +37,7 @@ __all__ = [
     "DIRECTORY_TYPES",
     "PARENTAL",
     "RESTRICTED_LABELS",
+    "SHARED_CHANGES",
     "Access",
     "AccessScope",
     "Capability",
@@ -44,12 +48,14 @@ __all__ = [
     "Level",
     "ProxyInvitations",
     "ScopeCache",
+    "SharedChange",
     "TeenPolicy",
     "age_on",
     "belongs",
     "birthday",
     "build_access",
     "date_range",
+    "declared",
     "derive_scope",
     "in_period",
     "parse_date",

@@ -99,6 +99,17 @@ class Conflict(PublicError):
         super().__init__(message, ErrorCode.CONFLICT)
 
 
+class WriteConflict(Conflict):
+    """The EHR refused a write made with ``If-Match``: the record changed since it was read (409/412).
+
+    The guard raises it for every write; a feature that expects it (a Slot taken meanwhile) answers a domain
+    ``Problem`` instead, and anywhere else it reaches the client as CONFLICT.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("The record changed meanwhile. Reload and try again.")
+
+
 def error_document(message: str, code: ErrorCode, **extensions: Any) -> dict[str, Any]:
     """A GraphQL response with one error and no data: what the HTTP layer answers when GraphQL never ran."""
     return {"errors": [{"message": message, "extensions": {"code": code.value, **extensions}}]}

@@ -11,7 +11,10 @@ patient is outside the scope, exactly as for a missing id. Through it:
 - a read by id of a resource outside the compartment answers ``None``, like a missing id;
 - proxies never see resources labelled restricted (``meta.security`` R/V), nor, under the teen rule, the
   messages the teen sent;
-- writes need a capability beyond READ, and what is written must be in the compartment.
+- writes need a capability beyond READ, and what is written must be in the compartment; the one way to
+  change a shared resource is a change declared in ``access.SHARED_CHANGES``, sent with ``If-Match`` in the
+  same transaction as the patient's own write (``shared_update`` and ``transaction``);
+- an upstream version conflict (409/412) of any write becomes ``WriteConflict``.
 
 ``ctx.directory_reader()`` reads the shared directory (Practitioner, Organization, Location, Schedule, Slot,
 Medication, ...) without a patient.
@@ -19,17 +22,21 @@ Medication, ...) without a patient.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from access import (
     COMPARTMENT,
     DIRECTORY_TYPES,
+    SHARED_CHANGES,
     Capability,
     Compartment,
     Grant,
+    SharedChange,
     belongs,
+    declared,
     restricted,
     sent_by_patient,
 )
@@ -38,8 +45,10 @@ from fhir_client import (
     Entry,
     EntryResult,
     FhirClient,
+    FhirConflict,
     FhirGone,
     FhirNotFound,
+    FhirPreconditionFailed,
     Resource,
     SearchOptions,
     SearchPage,
@@ -47,7 +56,7 @@ from fhir_client import (
     WriteResult,
 )
 
-from .errors import ErrorCode, Forbidden, PublicError
+from .errors import ErrorCode, Forbidden, PublicError, WriteConflict
 
 
 class NotInScope(PublicError):
@@ -77,6 +86,18 @@ class GuardedPage:
     def has_next(self) -> bool:
         """Whether the server has another page."""
         return self.source.next_url is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedUpdate:
+    """A declared change of one shared resource, made from the version the guard read.
+
+    Build it with ``PatientGuard.shared_update``; ``transaction`` checks it again before sending.
+    """
+
+    change: SharedChange
+    read: Resource
+    resource: dict[str, Any]
 
 
 class PatientGuard:
@@ -176,23 +197,77 @@ class PatientGuard:
             raise ValueError("no page")
         return self._filter(page)
 
-    async def create(self, resource: dict[str, Any]) -> WriteResult:
+    async def create(
+        self, resource: dict[str, Any], *, if_none_exist: SearchParams | None = None
+    ) -> WriteResult:
         """Create a resource in the patient's compartment (needs a capability beyond READ)."""
         self._check_write(resource)
-        return await self._fhir.create(resource)
+        async with _conflicts():
+            return await self._fhir.create(resource, if_none_exist=if_none_exist)
 
     async def update(self, resource: dict[str, Any], *, if_match: str | None = None) -> WriteResult:
-        """Update a resource in the patient's compartment (needs a capability beyond READ)."""
-        self._check_write(resource)
-        return await self._fhir.update(resource, if_match=if_match)
+        """Update a resource in the patient's compartment (needs a capability beyond READ).
 
-    async def transaction(self, entries: Sequence[Entry]) -> list[EntryResult]:
-        """Send a transaction of creates and updates whose every resource is in the patient's compartment."""
+        Raises:
+            WriteConflict: ``if_match`` is stale.
+        """
+        self._check_write(resource)
+        async with _conflicts():
+            return await self._fhir.update(resource, if_match=if_match)
+
+    def shared_update(self, operation: str, resource: Resource) -> SharedUpdate:
+        """The change ``operation`` declared for ``resource``'s type (``access.SHARED_CHANGES``), made from
+        the version read.
+
+        Raises:
+            ValueError: No change is declared for them, or ``resource`` is not in the change's start state.
+        """
+        change = declared(operation, resource.resource_type)
+        return SharedUpdate(change, resource, change.apply(resource.data))
+
+    async def transaction(
+        self, entries: Sequence[Entry], *, shared: Sequence[SharedUpdate] = ()
+    ) -> list[EntryResult]:
+        """One transaction of creates and updates in the patient's compartment, plus declared shared changes.
+
+        Args:
+            entries: Creates and updates whose every resource is in the patient's compartment.
+            shared: Declared changes of shared resources (``shared_update``), sent after ``entries`` with
+                ``If-Match`` on the version read: if it changed meanwhile, nothing at all is written.
+
+        Returns:
+            One result per entry, ``entries`` first.
+
+        Raises:
+            WriteConflict: A version changed meanwhile (409/412); nothing was written.
+            Forbidden: The guard is read-only.
+            ValueError: An entry outside the compartment, an undeclared or altered shared change, or shared
+                changes without a write of the patient's own.
+        """
         for entry in entries:
             if entry.resource is None:
                 raise ValueError("the guard's transactions carry resources only")
             self._check_write(entry.resource)
-        return await self._fhir.transaction(entries)
+        if shared and not entries:
+            raise ValueError("a shared change travels only with a write of the patient's own")
+        updates = [self._checked_shared(update) for update in shared]
+        async with _conflicts():
+            return await self._fhir.transaction([*entries, *updates])
+
+    def _checked_shared(self, update: SharedUpdate) -> Entry:
+        change, read = update.change, update.read
+        if change not in SHARED_CHANGES_SET or change.capability != self.capability:
+            raise ValueError(f"{change.operation} is not a declared change for this access")
+        version = read.version_id
+        if (
+            read.resource_type != change.resource_type
+            or read.get(change.element) != change.before
+            or not version
+        ):
+            raise ValueError(f"{change.operation}: the {read.resource_type} is not {change.before}")
+        if update.resource != {**read.data, change.element: change.after}:
+            raise ValueError(f"{change.operation}: only {change.element} may change")
+        return Entry.update(update.resource, if_match=version)
 
     def _check_write(self, resource: dict[str, Any]) -> None:
         if self.capability == Capability.READ:
@@ -223,6 +298,17 @@ class PatientGuard:
         self._events.emit(
             "guard.dropped", account_id=self._account_id, resource_type=resource.resource_type, reason=reason
         )
+
+
+SHARED_CHANGES_SET = frozenset(SHARED_CHANGES)
+
+
+@asynccontextmanager
+async def _conflicts() -> AsyncIterator[None]:
+    try:
+        yield
+    except (FhirConflict, FhirPreconditionFailed):
+        raise WriteConflict() from None
 
 
 class DirectoryReader:

@@ -3,15 +3,22 @@ own family in HAPI, and accounts and sessions for its members."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
+from access import TeenPolicy
+from fhir_client import FhirClient
+from resolvers.context import RequestContext
+from resolvers.idempotency import IdempotencyStore
+from resolvers.viewer import SessionState
 from tests.integration.gateway.family import ACCOUNT_KEYS, Family, create_family
 from tests.integration.gateway.portal import Portal
 from tests.support.recorder import Recorder, recording_proxy
@@ -76,3 +83,28 @@ def start_access(fhir_base_url: str, start_portal: Any, family: Family) -> Start
 async def access(start_access: StartAccess) -> AsyncIterator[AccessPortal]:
     async with start_access() as started:
         yield started
+
+
+MakeContext = Callable[..., Awaitable[RequestContext]]
+
+
+@pytest.fixture
+async def context_for(access: AccessPortal, fhir_base_url: str) -> AsyncIterator[MakeContext]:
+    """Request contexts of family members over a FHIR client straight to HAPI (for tests of the guard)."""
+    async with httpx.AsyncClient(timeout=20) as http:
+
+        async def make(key: str, teen: TeenPolicy | None = None) -> RequestContext:
+            token = await access.token(key)
+            lookup = await access.portal.auth.sessions.resolve(token)
+            return RequestContext(
+                request_id="guard-test",
+                _fhir=FhirClient(http, fhir_base_url),
+                development=False,
+                auth=access.portal.auth,
+                access=dataclasses.replace(access.portal.access, teen=teen or TeenPolicy()),
+                idempotency=IdempotencyStore(access.portal.redis, access.portal.settings.auth_key_prefix),
+                session=SessionState(lookup=lookup, token=token),
+                cursor_key=b"c" * 32,
+            )
+
+        yield make

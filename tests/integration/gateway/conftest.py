@@ -69,6 +69,6 @@ async def portal(start_portal: StartPortal) -> AsyncIterator[Portal]:
         yield started
 
 
-from tests.integration.gateway.access_support import access, family, start_access  # noqa: E402
+from tests.integration.gateway.access_support import access, context_for, family, start_access  # noqa: E402
 
-__all__ = ["access", "clock", "family", "portal", "start_access", "start_portal"]
+__all__ = ["access", "clock", "context_for", "family", "portal", "start_access", "start_portal"]

@@ -2,47 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
-import httpx
 import pytest
 
 from access import Capability, TeenPolicy
-from fhir_client import FhirClient
 from fixtures import catalog
-from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, PublicError
 from resolvers.guard import NotInScope
-from resolvers.idempotency import IdempotencyStore
-from resolvers.viewer import SessionState
-from tests.integration.gateway.access_support import AccessPortal
-
-MakeContext = Callable[..., Awaitable[RequestContext]]
-
-
-@pytest.fixture
-async def context_for(access: AccessPortal, fhir_base_url: str) -> AsyncIterator[MakeContext]:
-    """Request contexts of family members over a FHIR client straight to HAPI."""
-    async with httpx.AsyncClient(timeout=20) as http:
-
-        async def make(key: str, teen: TeenPolicy | None = None) -> RequestContext:
-            token = await access.token(key)
-            lookup = await access.portal.auth.sessions.resolve(token)
-            return RequestContext(
-                request_id="guard-test",
-                _fhir=FhirClient(http, fhir_base_url),
-                development=False,
-                auth=access.portal.auth,
-                access=dataclasses.replace(access.portal.access, teen=teen or TeenPolicy()),
-                idempotency=IdempotencyStore(access.portal.redis, access.portal.settings.auth_key_prefix),
-                session=SessionState(lookup=lookup, token=token),
-                cursor_key=b"c" * 32,
-            )
-
-        yield make
+from tests.integration.gateway.access_support import AccessPortal, MakeContext
 
 
 async def test_restricted_resources_are_hidden_from_proxies_only(

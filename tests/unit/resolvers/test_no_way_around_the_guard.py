@@ -10,8 +10,10 @@ import ast
 import dataclasses
 from pathlib import Path
 
+from access import DIRECTORY_TYPES, SHARED_CHANGES, declared
 from fhir_client import FhirClient
 from resolvers.context import RequestContext
+from resolvers.guard import DirectoryReader
 
 ROOT = Path(__file__).resolve().parents[3]
 GUARD_MODULES = {"context.py", "guard.py"}
@@ -86,3 +88,12 @@ def test_the_context_exposes_no_public_fhir_client() -> None:
     assert "fhir" not in public
     assert all("FhirClient" not in str(hints[name]) for name in public)
     assert FhirClient.__name__ in str(hints["_fhir"])
+
+
+def test_shared_resources_have_no_write_path_but_the_declared_changes() -> None:
+    # The directory reader only reads; the guard writes shared resources only through SHARED_CHANGES.
+    public = {name for name in vars(DirectoryReader) if not name.startswith("_")}
+    assert public == {"read", "search"}
+    assert {change.resource_type for change in SHARED_CHANGES} <= DIRECTORY_TYPES
+    for change in SHARED_CHANGES:
+        assert declared(change.operation, change.resource_type) is change
