@@ -1,9 +1,11 @@
-"""The authorization matrix: every query and mutation field of the schema, run as every kind of viewer.
+"""The authorization matrix: every field that resolves data, run as every kind of viewer.
 
-Fields are discovered from the built schema; a field without an entry in ``CASES`` fails the test, so new
-fields get covered. Each cell checks its outcome (a typename, null, or an error code) and that no upstream
-request mentioning a patient outside the viewer's scope left the gateway (recorded by a real HTTP proxy in
-front of HAPI).
+Fields are discovered from the built schema: every query and mutation field, and every field with a resolver
+of every type reachable from them (``Patient.results``, ``DiagnosticReport.result``, ``Viewer.patients``...).
+A field without an entry in ``CASES`` fails the test, so new lists and mutations get covered wherever they
+are. Each cell checks its outcome (a typename, null, or an error code) and that no upstream request
+mentioning a patient outside the viewer's scope left the gateway (recorded by a real HTTP proxy in front of
+HAPI).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType, get_named_type
 
 from fixtures.patients import PATIENTS
 from gateway import Settings
@@ -36,14 +40,16 @@ SIGNED_IN = ("patient", "read_only", "scheduling", "revoked", "unrelated")
 
 @dataclass(frozen=True)
 class Case:
-    """One field: its operation, variables (from the family), and the expected outcome per role.
+    """One field: an operation reaching it, variables (from the family), and the expected outcome per role.
 
-    Outcomes: ``"ok"`` (data, no errors), ``"null"`` (null, no errors), a ``__typename``, or an error code.
+    Outcomes: ``"ok"`` (data, no errors), ``"null"`` (null, no errors), a ``__typename``, or an error code;
+    read from the operation's root field ``root`` (default: the field itself, for root fields).
     """
 
     document: str
     variables: Callable[[Family], dict[str, Any]]
     expect: dict[str, str]
+    root: str | None = None
 
 
 def _signed_in(outcome: str, **others: str) -> dict[str, str]:
@@ -59,8 +65,41 @@ def _none(f: Family) -> dict[str, Any]:
     return {}
 
 
+def _pat(f: Family) -> dict[str, Any]:
+    return {"id": f.patient("pat")}
+
+
+def _of_patient(selection: str) -> Case:
+    """A field under ``patient(id)`` of the family's patient: data for the patient and their proxies."""
+    return Case(
+        f"query Q($id: ID!) {{ patient(id: $id) {{ {selection} }} }}",
+        _pat,
+        _signed_in("ok", revoked="null", unrelated="null"),
+        root="patient",
+    )
+
+
+def _of_viewer(selection: str) -> Case:
+    return Case(f"{{ viewer {{ {selection} }} }}", _none, _signed_in("ok"), root="viewer")
+
+
 TOKEN = "x" * 43
-CASES: dict[str, Case] = {
+NESTED: dict[str, Case] = {
+    "Viewer.account": _of_viewer("account { id username }"),
+    "Viewer.session": _of_viewer("session { expiresAt }"),
+    "Viewer.patients": _of_viewer("patients { accessLevel capabilities patient { id name { family } } }"),
+    "Patient.generalPractitioner": _of_patient("generalPractitioner { __typename }"),
+    "Patient.careTeam": _of_patient("careTeam { id participant { member { __typename } } }"),
+    "Patient.conditions": _of_patient("conditions { totalCount nodes { id } }"),
+    "Patient.allergies": _of_patient("allergies { nodes { id } }"),
+    "Patient.immunizations": _of_patient("immunizations { nodes { id } }"),
+    "Patient.results": _of_patient("results(category: LAB) { nodes { id } }"),
+    "Patient.observations": _of_patient("observations(first: 5) { totalCount nodes { id } }"),
+    "DiagnosticReport.result": _of_patient("results { nodes { result { id } } }"),
+    "DiagnosticReport.performer": _of_patient("results { nodes { performer { __typename } } }"),
+    "Observation.performer": _of_patient("observations { nodes { performer { __typename } } }"),
+}
+ROOT: dict[str, Case] = {
     "viewer": Case(
         "{ viewer { account { id } patients { accessLevel patient { id } } } }", _none, _signed_in("ok")
     ),
@@ -158,11 +197,46 @@ CASES: dict[str, Case] = {
         _signed_in("NOT_FOUND", patient="ProxyRevoked"),
     ),
 }
+SCHEMA = build_schema(Settings(environment="development"))
+QUERY_FIELDS = set(SCHEMA._schema.query_type.fields)
+CASES: dict[str, Case] = {
+    **{f"{'Query' if name in QUERY_FIELDS else 'Mutation'}.{name}": case for name, case in ROOT.items()},
+    **NESTED,
+}
+
+
+def resolving_fields() -> set[str]:
+    """``Type.field`` of every root field, and of every resolver field of a type reachable from the roots."""
+    schema = SCHEMA
+    graphql = schema._schema
+    roots = [graphql.query_type, graphql.mutation_type]
+    found = {f"{root.name}.{name}" for root in roots if root is not None for name in root.fields}
+    todo: list[GraphQLObjectType] = [root for root in roots if root is not None]
+    seen: set[str] = set()
+    while todo:
+        kind = todo.pop()
+        if kind.name in seen:
+            continue
+        seen.add(kind.name)
+        definition = schema.get_type_by_name(kind.name)
+        resolved = {
+            schema.config.name_converter.get_graphql_name(field)
+            for field in getattr(definition, "fields", ())
+            if field.base_resolver is not None
+        }
+        for name, field in kind.fields.items():
+            named = get_named_type(field.type)
+            if isinstance(named, GraphQLObjectType):
+                todo.append(named)
+            elif isinstance(named, GraphQLUnionType | GraphQLInterfaceType):
+                todo.extend(graphql.get_possible_types(named))
+            if name in resolved and kind not in roots:
+                found.add(f"{kind.name}.{name}")
+    return found
 
 
 def test_every_field_of_the_schema_has_a_case() -> None:
-    schema = build_schema(Settings(environment="development"))._schema
-    fields = {*schema.query_type.fields, *(schema.mutation_type.fields if schema.mutation_type else {})}
+    fields = resolving_fields()
     assert fields == set(CASES), (
         f"add CASES for {sorted(fields - set(CASES))}; drop {sorted(set(CASES) - fields)}"
     )
@@ -214,7 +288,7 @@ async def test_authorization_matrix(start_access: StartAccess) -> None:
                 access.recorder.clear()
                 reply = await access.portal.gql(case.document, case.variables(access.family), token=token)
                 access.portal.clock.set(now)
-                got = _outcome(reply.body, field)
+                got = _outcome(reply.body, case.root or field.split(".", 1)[1])
                 if got != case.expect[role]:
                     failures.append(f"{field} as {role}: expected {case.expect[role]}, got {got}")
                 for request in access.recorder.requests:
@@ -229,6 +303,6 @@ async def test_expired_sessions_and_anonymous_send_nothing_upstream(access: Acce
         token = await _token(access, role)
         access.recorder.clear()
         await access.portal.gql(
-            CASES["patient"].document, CASES["patient"].variables(access.family), token=token
+            CASES["Query.patient"].document, CASES["Query.patient"].variables(access.family), token=token
         )
         assert access.recorder.requests == []
