@@ -6,7 +6,7 @@
 #   scripts/fhir_server.sh stop [--port N]
 #   scripts/fhir_server.sh status [--port N]
 #
-# Environment: SERVER_PORT (default port, 8080), PORTAL_CACHE_DIR (jar cache, default ~/.cache/portal-gateway),
+# Environment: PORTAL_RUN_FHIR_PORT (default port, 8080; scripts/ports.sh), PORTAL_CACHE_DIR (jar cache, default ~/.cache/portal-gateway),
 # FHIR_SERVER_JAVA_OPTS (JVM flags), FHIR_SERVER_START_TIMEOUT (seconds, 240), FHIR_SERVER_DATA_DIR
 # (H2 file location for --profile run, default <repo>/var/hapi-data). Details: docs/fhir-server.md.
 set -euo pipefail
@@ -22,7 +22,8 @@ DATA_DIR="${FHIR_SERVER_DATA_DIR:-$ROOT/var/hapi-data}"
 JAVA_OPTS_DEFAULT="-Xmx1g -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
 KEEP_JARS=3 # cached jars kept (each is ~300 MB)
 
-PORT="${SERVER_PORT:-8080}"
+source "$ROOT/scripts/ports.sh"
+PORT="$PORTAL_RUN_FHIR_PORT"
 PROFILE="test"
 GRAPHQL=""
 TIMEOUT="${FHIR_SERVER_START_TIMEOUT:-240}"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Start/stop a loopback redis-server (Debian's) for the gateway.
-#   scripts/redis.sh start [--port N] [--aof]   start unless one already answers on the port
+#   scripts/redis.sh start [--port N] [--aof]   start unless one already answers on the port (default: make run's)
 #   scripts/redis.sh stop  [--port N]           stop the one we started (pid file)
 #   scripts/redis.sh status [--port N]
 # --aof: append-only persistence under var/redis-<port>/ (the `run` stack); without it nothing is persisted (tests).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$ROOT/scripts/ports.sh"
 cmd="${1:-status}"; shift || true
-port=6380; aof=no
+port="$PORTAL_RUN_REDIS_PORT"; aof=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --port) port="$2"; shift 2 ;;

@@ -8,12 +8,13 @@ cd "$ROOT"
 
 scripts/bootstrap.sh
 
-REDIS_PORT="${PORTAL_RUN_REDIS_PORT:-6380}"
-FHIR_PORT="${PORTAL_RUN_FHIR_PORT:-8080}"
+source scripts/ports.sh
+REDIS_PORT="$PORTAL_RUN_REDIS_PORT"
+FHIR_PORT="$PORTAL_RUN_FHIR_PORT"
 export PORTAL_ENVIRONMENT="${PORTAL_ENVIRONMENT:-development}"
 export PORTAL_REDIS_URL="${PORTAL_REDIS_URL:-redis://127.0.0.1:$REDIS_PORT/0}"
 export PORTAL_FHIR_BASE_URL="${PORTAL_FHIR_BASE_URL:-http://127.0.0.1:$FHIR_PORT/fhir}"
-export PORTAL_PORT="${PORTAL_PORT:-8000}"
+export PORTAL_PORT
 
 started_redis=no; started_fhir=no
 cleanup() {

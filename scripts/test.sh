@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (`make test`): bootstrap, start what is not running (reusing what is), run the checks and
 # the whole test suite against the real HAPI FHIR server and a real Redis, then stop what this run started.
-#   scripts/test.sh [pytest args...]
+#   scripts/test.sh [pytest args...]        (make test ARGS="-k idempotency -x")
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -9,8 +9,14 @@ t0=$SECONDS
 
 scripts/bootstrap.sh
 
-REDIS_PORT="${PORTAL_TEST_REDIS_PORT:-6390}"
-FHIR_PORT="${PORTAL_TEST_FHIR_PORT:-8080}"
+source scripts/ports.sh
+REDIS_PORT="$PORTAL_TEST_REDIS_PORT"
+FHIR_PORT="$PORTAL_TEST_FHIR_PORT"
+# The tests write; they must never write into the development stack's servers.
+if [ "$FHIR_PORT" = "$PORTAL_RUN_FHIR_PORT" ] || [ "$REDIS_PORT" = "$PORTAL_RUN_REDIS_PORT" ]; then
+  echo "test: the test servers must not be the ones of make run (ports $PORTAL_RUN_FHIR_PORT, $PORTAL_RUN_REDIS_PORT)" >&2
+  exit 2
+fi
 export PORTAL_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export PORTAL_FHIR_BASE_URL="http://127.0.0.1:$FHIR_PORT/fhir"
 

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-FHIR_BASE_URL = os.environ.get("PORTAL_FHIR_BASE_URL", "http://127.0.0.1:8080/fhir")
+FHIR_BASE_URL = os.environ.get("PORTAL_FHIR_BASE_URL", "http://127.0.0.1:8090/fhir")
 REDIS_URL = os.environ.get("PORTAL_REDIS_URL", "redis://127.0.0.1:6390/0")
 
 
