@@ -61,7 +61,7 @@ CAPABILITIES: Mapping[Level, frozenset[Capability]] = {
 class TeenPolicy:
     """What a proxy of a patient aged ``min_age`` up to 17 may see (practice-configurable).
 
-    Restricted resources are hidden from every proxy of any patient (DESIGN.md section 6), so they are not a
+    Restricted resources are hidden from every proxy of any patient (docs/architecture.md section 4), so they are not a
     knob here.
 
     Attributes:

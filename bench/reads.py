@@ -11,7 +11,7 @@ Candidates, each from the raw response bytes:
 - ``R4B Bundle.model_validate``: orjson, then the whole Bundle validated as one model.
 - ``R4B Bundle.model_validate_json``: pydantic parsing and validating straight from bytes.
 
-Run ``python -m bench reads``; DESIGN.md section 4 and docs/fhir-client.md record the choice.
+Run ``python -m bench reads``; docs/fhir-client.md records the choice.
 """
 
 from __future__ import annotations

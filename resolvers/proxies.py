@@ -1,4 +1,4 @@
-"""Proxy invitations and revocation (DESIGN.md section 6): an adult patient invites an adult by email, the
+"""Proxy invitations and revocation (docs/access.md): an adult patient invites an adult by email, the
 invitee accepts while signed in, and the patient revokes a grant.
 
 FHIR: the invitation writes a RelatedPerson (``patient`` = the inviter) and a ``proposed`` Consent naming it

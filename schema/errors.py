@@ -1,6 +1,6 @@
 """What clients and logs see of errors.
 
-Clients get a message they may show and an ``extensions.code`` (DESIGN.md section 7); anything unexpected
+Clients get a message they may show and an ``extensions.code`` (``resolvers/errors.py``); anything unexpected
 becomes "Unexpected error." with code INTERNAL. Logs get the error class, the path and the request id, never
 the message: messages of unexpected errors can carry PHI from upstream.
 """

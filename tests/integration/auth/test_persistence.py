@@ -1,4 +1,4 @@
-"""Accounts survive a Redis restart when Redis runs with AOF persistence (DESIGN.md section 5)."""
+"""Accounts survive a Redis restart when Redis runs with AOF persistence (docs/auth.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Structural check: resolvers reach FHIR only through the guard (DESIGN.md section 6).
+"""Structural check: resolvers reach FHIR only through the guard (docs/architecture.md section 4).
 
 Only the guard modules (and the context that builds them) may hold the FHIR client; everything else in
 ``resolvers/`` and all of ``schema/`` gets FHIR data through ``ctx.guard(...)`` or ``ctx.directory_reader()``.
