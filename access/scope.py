@@ -61,8 +61,8 @@ CAPABILITIES: Mapping[Level, frozenset[Capability]] = {
 class TeenPolicy:
     """What a proxy of a patient aged ``min_age`` up to 17 may see (practice-configurable).
 
-    Restricted resources are hidden from every proxy of any patient (docs/architecture.md section 4), so they are not a
-    knob here.
+    Restricted resources are hidden from every proxy of any patient (docs/architecture.md section 4), so they
+    are not a knob here.
 
     Attributes:
         min_age: The age from which the teen rule applies (default 12).
