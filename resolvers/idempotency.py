@@ -6,8 +6,10 @@ Every mutation that creates, changes or charges something takes an ``idempotency
 1. The key is claimed atomically in Redis, per account, together with a fingerprint of the operation and its
    arguments (``<prefix>idem:<account>:<sha256(key)>``, a hash: state, owner, fingerprint, result).
 2. The first request runs the work. Its result (a success or a ``Problem`` value) is stored for 24 hours, and
-   every later request with the key gets that stored result and writes nothing. An exception (bad input found
-   late, the EHR down) stores nothing and releases the claim, so the client can retry with the same key.
+   every later request with the key gets that stored result and writes nothing. An exception stores no result
+   and releases the claim, so the client can retry with the same key: an input or access error (raised, by
+   convention, before anything is written) forgets the key; any other (the EHR down, an answer lost) keeps it
+   as failed, so only the same request may retry it, and its work is told so (``WriteMarker.retried``).
 3. A request that finds the key claimed by a request still running waits for its result (bounded), then
    answers CONFLICT. The same key with other arguments (or for another operation) answers
    ``IdempotencyKeyReused``. A claim whose process died expires after its lease.
@@ -36,7 +38,7 @@ from redis.asyncio import Redis
 
 from fhir_client import SearchParams
 
-from .errors import BadUserInput, Conflict
+from .errors import BadUserInput, Conflict, ErrorCode, PublicError
 from .problems import IdempotencyKeyReused
 from .viewer import require_viewer
 
@@ -47,9 +49,18 @@ R = TypeVar("R")
 KEY_FORMAT = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MARKER_SYSTEM = "urn:portal-gateway:idempotency"
 
-# Claim the key unless it exists; then answer 1, else what is stored (for the caller to decide).
+# Claim the key unless it exists (1), or take over the same request's failed attempt (2); else answer what is
+# stored, for the caller to decide.
 _CLAIM = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local state = redis.call('HGET', KEYS[1], 'state')
+  if state ~= 'failed' or redis.call('HGET', KEYS[1], 'fingerprint') ~= ARGV[2] then
+    return redis.call('HGETALL', KEYS[1])
+  end
+  redis.call('HSET', KEYS[1], 'state', 'pending', 'owner', ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return 2
+end
 redis.call('HSET', KEYS[1], 'state', 'pending', 'owner', ARGV[1], 'fingerprint', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
@@ -61,17 +72,31 @@ redis.call('HSET', KEYS[1], 'state', 'done', 'type', ARGV[2], 'value', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 """
+# Give the key up: forget it (nothing was written), or keep it as failed (a write may have happened upstream).
 _RELEASE = """
-if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+if ARGV[2] == '1' then
+  redis.call('HSET', KEYS[1], 'state', 'failed', 'owner', '')
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return 1
+end
+return redis.call('DEL', KEYS[1])
 """
 
 
 @dataclass(frozen=True, slots=True)
 class WriteMarker:
-    """An identifier unique to (account, operation, key) that the work writes on what it creates."""
+    """An identifier unique to (account, operation, key) that the work writes on what it creates.
+
+    Attributes:
+        value: The identifier's value.
+        retried: An earlier attempt with this key failed after it may have written upstream: look for what
+            it wrote (``criteria``) before writing again, when a conditional create alone is not enough
+            (a transaction that also changes a shared resource).
+    """
 
     value: str
+    retried: bool = False
 
     @property
     def identifier(self) -> dict[str, str]:
@@ -132,11 +157,16 @@ class IdempotencyStore:
         digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
         return f"{self._prefix}idem:{account_id}:{digest}"
 
-    async def claim(self, key: str, owner: str, fingerprint: str) -> _Stored | None:
-        """Claim ``key`` for ``owner``; ``None`` when claimed, else what another request stored."""
+    async def claim(self, key: str, owner: str, fingerprint: str) -> _Stored | bool:
+        """Claim ``key`` for ``owner``.
+
+        Returns:
+            ``False`` when new, ``True`` when taking over the same request's failed attempt; else what another
+            request stored.
+        """
         reply = await self._claim(keys=[key], args=[owner, fingerprint, self.lease_ms])
-        if reply == 1:
-            return None
+        if reply in (1, 2):
+            return bool(reply == 2)
         fields = {_text(k): _text(v) for k, v in zip(reply[::2], reply[1::2], strict=True)}
         return _Stored(
             state=fields.get("state") or "",
@@ -149,9 +179,16 @@ class IdempotencyStore:
         """Store the result of ``owner``'s request (False when its claim expired meanwhile)."""
         return bool(await self._finish(keys=[key], args=[owner, type_name, value, self.ttl_ms]))
 
-    async def release(self, key: str, owner: str) -> None:
-        """Give the key up after a failed attempt, so a retry runs again."""
-        await self._release(keys=[key], args=[owner])
+    async def release(self, key: str, owner: str, *, wrote: bool) -> None:
+        """Give the key up after a failed attempt, so a retry runs again.
+
+        Args:
+            key: The Redis key.
+            owner: The claiming request.
+            wrote: The attempt may have written upstream: keep the key as failed, so that only the same
+                request may retry it (told so by ``WriteMarker.retried``).
+        """
+        await self._release(keys=[key], args=[owner, "1" if wrote else "0", self.ttl_ms])
 
 
 async def idempotent(
@@ -190,7 +227,8 @@ async def idempotent(
     deadline = asyncio.get_running_loop().time() + store.wait_seconds
     while True:
         stored = await store.claim(key, owner, fingerprint)
-        if stored is None:
+        if isinstance(stored, bool):
+            retried = stored
             break
         if stored.fingerprint != fingerprint:
             return IdempotencyKeyReused()
@@ -200,18 +238,29 @@ async def idempotent(
             raise Conflict("A request with this idempotency key is still in progress. Try again shortly.")
         await asyncio.sleep(0.05)
     seed = f"{viewer.account.id}\0{operation}\0{idempotency_key}".encode()
-    marker = WriteMarker(hashlib.sha256(seed).hexdigest()[:40])
+    marker = WriteMarker(hashlib.sha256(seed).hexdigest()[:40], retried)
     try:
         result = await work(marker)
-    except BaseException:
-        await store.release(key, owner)
+    except BaseException as exc:
+        await store.release(key, owner, wrote=_may_have_written(exc))
         raise
     kind: type = type(result)
     if kind not in results:  # a programming error: the result could not be replayed
-        await store.release(key, owner)
+        await store.release(key, owner, wrote=True)
         raise TypeError(f"{operation} returned {kind.__name__}, not one of its declared results")
     await store.finish(key, owner, kind.__name__, _adapter(kind).dump_json(result).decode())
     return result
+
+
+# Raised before the work writes anything, by the convention of every feature: input is checked and access
+# decided first. Anything else may come after a write.
+_BEFORE_WRITING = frozenset(
+    {ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.UNAUTHENTICATED}
+)
+
+
+def _may_have_written(exc: BaseException) -> bool:
+    return not (isinstance(exc, PublicError) and exc.code in _BEFORE_WRITING)
 
 
 @functools.cache

@@ -117,6 +117,9 @@ async def test_a_key_whose_first_attempt_failed_before_hapi_wrote_can_be_retried
     failed = await access.gql(INVITE, variables, token)
     assert failed.codes == ["UPSTREAM_ERROR"], failed.body
     assert len(await _proxies(fhir_base_url, patient)) == before
+    # The failed attempt binds the key to its request: other arguments are refused, the same go through.
+    other = _invited(await access.gql(INVITE, variables | {"level": "SCHEDULING_MESSAGING"}, token))
+    assert other["__typename"] == "IdempotencyKeyReused"
     retried = _invited(await access.gql(INVITE, variables, token))
     assert retried["__typename"] == "ProxyInvited"
     assert len(await _proxies(fhir_base_url, patient)) == before + 2
@@ -165,14 +168,28 @@ async def test_a_duplicate_waits_for_the_first_then_conflicts_and_a_dead_claim_e
         wait=timedelta(milliseconds=100),
     )
     key = store.key("acc_x", new_key())
-    assert await store.claim(key, "first", "fp") is None
+    assert await store.claim(key, "first", "fp") is False
     held = await store.claim(key, "second", "fp")
     assert held is not None and held.state == "pending"
     assert await store.finish(key, "second", "T", "{}") is False  # only the owner may finish
     await asyncio.sleep(0.6)
-    assert await store.claim(key, "second", "fp") is None  # the dead claim's lease ran out
+    assert await store.claim(key, "second", "fp") is False  # the dead claim's lease ran out
     assert await store.finish(key, "second", "T", '{"a":1}')
     done = await store.claim(key, "third", "fp")
     assert done is not None and (done.state, done.value) == ("done", '{"a":1}')
-    await store.release(key, "third")  # not the owner: the result stays
+    await store.release(key, "third", wrote=False)  # not the owner: the result stays
     assert (await store.claim(key, "fourth", "fp")) == done
+
+
+async def test_a_failed_attempt_that_may_have_written_binds_the_key_to_its_request(
+    access: AccessPortal,
+) -> None:
+    store = IdempotencyStore(access.portal.redis, access.portal.settings.auth_key_prefix)
+    key = store.key("acc_y", new_key())
+    assert await store.claim(key, "first", "fp") is False
+    await store.release(key, "first", wrote=True)  # the EHR did not answer: a write may have happened
+    other = await store.claim(key, "second", "other-fp")
+    assert other is not None and not isinstance(other, bool) and other.state == "failed"
+    assert await store.claim(key, "third", "fp") is True  # the same request takes over, told it is a retry
+    await store.release(key, "third", wrote=False)  # an input error: nothing was written, the key is free
+    assert await store.claim(key, "fourth", "other-fp") is False
