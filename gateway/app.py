@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -23,6 +25,7 @@ from fhir_client import (
     make_http_client,
 )
 from resolvers.idempotency import IdempotencyStore
+from resolvers.notices import NOTICES
 from schema import build_schema
 
 from .health import healthz, readyz
@@ -30,6 +33,7 @@ from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
 from .middleware.session import SessionMiddleware
+from .notices import Notifier
 from .settings import Settings
 from .view import GraphQLView
 
@@ -101,6 +105,22 @@ async def services(
             lease=timedelta(seconds=settings.fhir_deadline * 2 + settings.idempotency_wait_seconds),
             wait=timedelta(seconds=settings.idempotency_wait_seconds),
         )
+        notifier = Notifier(
+            fhir.for_request("notices"),
+            redis,
+            settings.auth_key_prefix,
+            service.accounts,
+            service.mailer,
+            service.clock,
+            NOTICES,
+            practice_name=settings.practice_name,
+            portal_url=settings.portal_url,
+        )
+        polling = (
+            asyncio.create_task(notifier.run_forever(settings.notices_interval_seconds))
+            if settings.notices_interval_seconds > 0 and NOTICES
+            else None
+        )
         try:
             yield {
                 "fhir": fhir,
@@ -110,6 +130,10 @@ async def services(
                 "idempotency": idempotency,
             }
         finally:
+            if polling is not None:
+                polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
             await redis.aclose()
 
 

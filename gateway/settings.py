@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import date
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, FilePath, HttpUrl, RedisDsn, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -13,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 import access
 import auth
 from fhir_client import AuthSettings
+from resolvers.practice import PracticeRules
 
 # Allowed only in development, so that `make run` works without a secret; outside development the app factory
 # refuses to start with it (or with none).
@@ -68,6 +71,13 @@ class Settings(BaseSettings):
     # Accounts and sessions (docs/auth.md section 2 has the reasons for every default).
     practice_code: str = Field(default="MGFM42", min_length=1, max_length=64)
     practice_name: str = Field(default="Maple Grove Family Medicine", min_length=1, max_length=200)
+    # The practice's rules for the portal (resolvers/practice.py): its time zone and holidays (business days),
+    # how far ahead and how many appointments a patient may book, when online check-in opens.
+    practice_time_zone: str = "America/Chicago"
+    practice_holidays: tuple[date, ...] = ()
+    booking_window_days: int = Field(default=90, ge=1, le=365)
+    max_upcoming_appointments: int = Field(default=5, ge=1, le=50)
+    check_in_opens_days: int = Field(default=3, ge=0, le=30)
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24)
     lockout_threshold: int = Field(default=4, ge=1, le=100)
@@ -97,6 +107,11 @@ class Settings(BaseSettings):
     ip_hash_key: SecretStr | None = None
     # SHA-256 (hex) of the staff key sent as `X-Admin-Key`; unset means no admin access at all.
     admin_key_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
+
+    # Notices (gateway/notices.py): how often the EHR is polled for news to mail patients about (0: never),
+    # and where those mails send them.
+    notices_interval_seconds: float = Field(default=30.0, ge=0, le=3600)
+    portal_url: str = Field(default="http://127.0.0.1:8000/portal", min_length=1, max_length=500)
 
     # Mail: SMTP when a host is set, else one .eml file per message in the outbox folder (development).
     mail_from: str = Field(default="portal@localhost", min_length=3, max_length=254)
@@ -144,6 +159,17 @@ class Settings(BaseSettings):
             argon2_memory_kib=self.argon2_memory_kib,
             argon2_parallelism=self.argon2_parallelism,
             key_prefix=self.auth_key_prefix,
+        )
+
+    def practice_rules(self) -> PracticeRules:
+        """The practice's rules as the resolvers read them."""
+        return PracticeRules(
+            name=self.practice_name,
+            time_zone=ZoneInfo(self.practice_time_zone),
+            holidays=frozenset(self.practice_holidays),
+            booking_window_days=self.booking_window_days,
+            max_upcoming_appointments=self.max_upcoming_appointments,
+            check_in_opens_days=self.check_in_opens_days,
         )
 
     def ip_hash_secret(self) -> bytes:
@@ -236,6 +262,10 @@ class Settings(BaseSettings):
                 raise ValueError("fhir_base_url must use https outside development unless it is on loopback")
         if "{token}" not in self.reset_url_template:
             raise ValueError("reset_url_template must contain {token}")
+        try:
+            ZoneInfo(self.practice_time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("practice_time_zone must be an IANA time zone such as America/Chicago") from None
         return self
 
     def check_startable(self) -> None:

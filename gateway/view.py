@@ -41,6 +41,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         )
         self.settings = settings
         self.cursor_key = settings.cursor_secret()
+        self.practice = settings.practice_rules()
 
     def decode_json(self, data: str | bytes) -> object:
         """Parse a request body; bytes that are not UTF-8 are malformed JSON (400), not a crash (500)."""
@@ -89,6 +90,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             auth=service,
             access=shared_access,
             idempotency=request.state.idempotency,
+            practice=self.practice,
             session=session,
             # The socket's address: forwarded headers are not trusted (gateway/serve.py).
             client_ip=request.client.host if request.client else None,

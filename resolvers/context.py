@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 
 from access import Access, AccessScope, Capability, InvitationAccess, derive_scope
 from auth import Auth, FhirPatientDirectory
-from fhir_client import FhirClient
+from fhir_client import FhirClient, Resource
 
 from .cursors import CursorCodec
 from .errors import Forbidden
-from .guard import DirectoryReader, NotInScope, PatientGuard
+from .guard import DirectoryReader, NotInScope, PatientGuard, find_in_compartments
 from .idempotency import IdempotencyStore
 from .ids import fhir_id
+from .practice import PracticeRules
 from .viewer import SessionState, Viewer, require_viewer
 
 
@@ -33,6 +34,7 @@ class RequestContext:
         auth: The app's ``auth`` services.
         access: The app's access services (scope cache, proxy invitations, teen policy).
         idempotency: The idempotency-key store (``resolvers/idempotency.py``).
+        practice: The practice's rules (booking window, check-in, business days...).
         session: The session the middleware resolved (live, expired or none) and how its token came.
         client_ip: The client's address from the socket (rate limits; logged only as a keyed hash).
         secure_cookie: Whether the session cookie is the ``__Host-`` one with ``Secure``.
@@ -47,6 +49,7 @@ class RequestContext:
     auth: Auth
     access: Access
     idempotency: IdempotencyStore
+    practice: PracticeRules = field(default_factory=PracticeRules)
     session: SessionState = field(default_factory=SessionState)
     client_ip: str | None = None
     secure_cookie: bool = True
@@ -120,6 +123,29 @@ class RequestContext:
         if capability not in grant.capabilities:
             raise Forbidden("Your access to this patient does not include this.")
         return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
+
+    async def find(
+        self, resource_type: str, resource_id: str, capability: Capability = Capability.READ
+    ) -> tuple[PatientGuard, Resource] | None:
+        """A resource of any patient in the viewer's scope, by id alone, with the guard of its patient.
+
+        For fields such as ``appointment(id)`` that name no patient: one search of the id constrained to the
+        compartments of the scope's patients (those whose level has ``capability``).
+
+        Returns:
+            The guard and the resource, or ``None`` when missing or outside the scope (the same answer).
+
+        Raises:
+            PublicError: BAD_USER_INPUT for a malformed id; as ``require_viewer`` without a viewer.
+        """
+        wanted = fhir_id(resource_id)
+        viewer, scope = await self.scope()
+        guards = [
+            PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
+            for grant in scope.grants
+            if capability in grant.capabilities
+        ]
+        return await find_in_compartments(self._fhir, guards, resource_type, wanted)
 
     async def cursors(self) -> CursorCodec:
         """The cursor codec bound to the viewer's session (pagination of issue #6 lists)."""

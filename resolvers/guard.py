@@ -42,6 +42,7 @@ from access import (
 )
 from auth import SecurityEvents
 from fhir_client import (
+    AnyOf,
     Entry,
     EntryResult,
     FhirClient,
@@ -298,6 +299,28 @@ class PatientGuard:
         self._events.emit(
             "guard.dropped", account_id=self._account_id, resource_type=resource.resource_type, reason=reason
         )
+
+
+async def find_in_compartments(
+    fhir: FhirClient, guards: Sequence[PatientGuard], resource_type: str, resource_id: str
+) -> tuple[PatientGuard, Resource] | None:
+    """One resource by id among the compartments of ``guards``' patients, with the guard it belongs to.
+
+    One search: ``Type?_id=<id>&<compartment param>=Patient/a,Patient/b``; the match is checked against each
+    compartment and the viewer's labels like any read. Built for ``RequestContext.find``.
+    """
+    if not guards:
+        return None
+    compartment = _compartment(resource_type)
+    if resource_type == "Patient":
+        raise ValueError("find a Patient with ctx.guard")
+    patients = AnyOf(*(f"Patient/{guard.patient_id}" for guard in guards))
+    page = await fhir.search(resource_type, {"_id": resource_id, compartment.param: patients}, count=1)
+    for resource in page.matches:
+        for guard in guards:
+            if belongs(resource, guard.patient_id):
+                return (guard, resource) if guard._visible(resource, include=False) else None
+    return None
 
 
 SHARED_CHANGES_SET = frozenset(SHARED_CHANGES)

@@ -28,6 +28,8 @@ def gateway_settings(environment: str, fhir_base_url: str, redis_url: str, **ove
         "argon2_memory_kib": 64,
         "argon2_parallelism": 1,
         "uniform_response_seconds": 0.0,
+        # Tests run the notifier themselves (run_once), so nothing polls HAPI in the background.
+        "notices_interval_seconds": 0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -1,0 +1,27 @@
+"""The practice's rules: business days in its own time zone, skipping weekends and holidays."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from resolvers.practice import PracticeRules
+
+RULES = PracticeRules(time_zone=ZoneInfo("America/Chicago"), holidays=frozenset({date(2026, 12, 25)}))
+
+
+def test_two_business_days_skip_the_weekend() -> None:
+    thursday = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)  # 09:00 in Chicago
+    assert RULES.business_days_after(thursday, 2) == date(2026, 12, 7)  # Monday
+
+
+def test_holidays_are_not_business_days() -> None:
+    wednesday = datetime(2026, 12, 23, 18, 0, tzinfo=UTC)
+    assert RULES.business_days_after(wednesday, 2) == date(2026, 12, 28)  # skips Fri 25th and the weekend
+
+
+def test_the_day_is_the_practices_not_utcs() -> None:
+    # 02:00 UTC on Saturday is still Friday evening in Chicago.
+    late_friday = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    assert RULES.local(late_friday).date() == date(2026, 12, 4)
+    assert RULES.business_days_after(late_friday, 1) == date(2026, 12, 7)
