@@ -176,6 +176,8 @@ class FhirClient(WriteMethods):
             elements=options.get("elements", ()),
             include=options.get("include", ()),
             revinclude=options.get("revinclude", ()),
+            include_iterate=options.get("include_iterate", ()),
+            revinclude_iterate=options.get("revinclude_iterate", ()),
             sort=options.get("sort", ()),
         )
 

@@ -89,6 +89,8 @@ class SearchOptions(TypedDict, total=False):
         elements: Only these top-level elements (``_elements``); modifier elements come anyway.
         include: ``_include`` values, e.g. ``["Observation:performer"]``.
         revinclude: ``_revinclude`` values, e.g. ``["Provenance:target"]``.
+        include_iterate: ``_include:iterate`` values, applied to included resources too (a second hop).
+        revinclude_iterate: ``_revinclude:iterate`` values, likewise.
         sort: ``_sort`` keys, ``-`` for descending, e.g. ``["-date"]``.
     """
 
@@ -97,6 +99,8 @@ class SearchOptions(TypedDict, total=False):
     elements: Iterable[str]
     include: Iterable[str]
     revinclude: Iterable[str]
+    include_iterate: Iterable[str]
+    revinclude_iterate: Iterable[str]
     sort: Iterable[str]
 
 
@@ -108,6 +112,8 @@ def encode_search(
     elements: Iterable[str] = (),
     include: Iterable[str] = (),
     revinclude: Iterable[str] = (),
+    include_iterate: Iterable[str] = (),
+    revinclude_iterate: Iterable[str] = (),
     sort: Iterable[str] = (),
 ) -> tuple[tuple[str, str], ...]:
     """Encode a search as ordered query pairs.
@@ -121,6 +127,8 @@ def encode_search(
         elements: ``_elements``: the top-level elements to return (mandatory ones always come).
         include: ``_include`` values, e.g. ``"Observation:performer"``.
         revinclude: ``_revinclude`` values, e.g. ``"Provenance:target"``.
+        include_iterate: ``_include:iterate`` values (a second hop from included resources).
+        revinclude_iterate: ``_revinclude:iterate`` values.
         sort: ``_sort`` keys, ``-`` for descending, e.g. ``["-date"]``.
 
     Returns:
@@ -138,6 +146,8 @@ def encode_search(
     for key, items, pattern in (
         ("_include", include, _INCLUDE),
         ("_revinclude", revinclude, _INCLUDE),
+        ("_include:iterate", include_iterate, _INCLUDE),
+        ("_revinclude:iterate", revinclude_iterate, _INCLUDE),
     ):
         pairs.extend((key, _checked(item, pattern)) for item in items)
     sort_keys = list(sort)

@@ -350,7 +350,19 @@ class DirectoryReader:
     ) -> GuardedPage:
         """Search a directory type; only directory resources come back (includes of other types dropped)."""
         _directory(resource_type)
-        page = await self._fhir.search(resource_type, params, **options)
+        return self._filter(resource_type, await self._fhir.search(resource_type, params, **options))
+
+    async def page_at(self, resource_type: str, url: str, *, total: bool = False) -> GuardedPage:
+        """The page at a paging link this gateway got from the server earlier (carried in a signed cursor)."""
+        _directory(resource_type)
+        start = SearchPage(resource_type, (), (), (), 0 if total else None, url)
+        page = await self._fhir.next_page(start)
+        if page is None:  # pragma: no cover - start has a next link
+            raise ValueError("no page")
+        return self._filter(resource_type, page)
+
+    @staticmethod
+    def _filter(resource_type: str, page: SearchPage) -> GuardedPage:
         return GuardedPage(
             matches=tuple(r for r in page.matches if r.resource_type == resource_type),
             included=tuple(r for r in page.included if r.resource_type in DIRECTORY_TYPES),

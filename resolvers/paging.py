@@ -30,7 +30,7 @@ from fhir_client import FhirGone, Resource, SearchParams, encode_search
 
 from .cursors import CursorCodec
 from .errors import BadUserInput
-from .guard import GuardedPage, PatientGuard
+from .guard import DirectoryReader, GuardedPage, PatientGuard
 from .release import hidden_labels
 
 T = TypeVar("T")
@@ -53,6 +53,9 @@ class ListSpec:
         fixed: Search parameters every list of the connection carries (release rule, status filters).
         sort: ``_sort`` keys, newest first as a rule.
         include: ``_include`` values for the one hop always needed.
+        revinclude: ``_revinclude`` values (resources pointing at the matches, e.g. a check-in Task).
+        include_iterate: ``_include:iterate`` values (a second hop, e.g. a Slot's Schedule's actors).
+        revinclude_iterate: ``_revinclude:iterate`` values (e.g. the PractitionerRoles of included people).
         keep: What of a page the resolver shows (applied again after the search; hidden entries are skipped).
     """
 
@@ -61,35 +64,56 @@ class ListSpec:
     fixed: SearchParams
     sort: tuple[str, ...]
     include: tuple[str, ...] = ()
+    revinclude: tuple[str, ...] = ()
+    include_iterate: tuple[str, ...] = ()
+    revinclude_iterate: tuple[str, ...] = ()
     keep: Callable[[Resource], bool] = field(default=_always, compare=False)
 
-    def query(self, filters: SearchParams | None = None) -> ListQuery:
+    def query(
+        self,
+        filters: SearchParams | None = None,
+        *,
+        moving: SearchParams | None = None,
+        keep: Callable[[Resource], bool] | None = None,
+    ) -> ListQuery:
         """One list of this connection: the fixed parameters plus the client's ``filters``.
+
+        Args:
+            filters: The client's filters (part of the list's identity).
+            moving: Bounds that move with the clock (``date=lt<now>``). They narrow the first page's search
+                but are not part of the list's identity, so a cursor stays valid as time passes (later pages
+                come from the server's stored search anyway).
+            keep: A further test of what is shown, for rules that depend on the moment (an upcoming visit
+                that has ended meanwhile).
 
         Raises:
             ValueError: A filter names a fixed parameter (a programming error).
         """
-        given = dict(filters or {})
-        if clash := set(given) & set(self.fixed):
+        given, bounds = dict(filters or {}), dict(moving or {})
+        if clash := ((set(given) | set(bounds)) & set(self.fixed)) | (set(given) & set(bounds)):
             raise ValueError(f"filters may not replace fixed parameters: {sorted(clash)}")
-        return ListQuery(self, {**self.fixed, **given})
+        base = self.keep
+        shown = base if keep is None else (lambda resource: base(resource) and keep(resource))
+        return ListQuery(self, {**self.fixed, **given}, bounds, shown)
 
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
-    """One list: a ``ListSpec`` with the client's filters."""
+    """One list: a ``ListSpec`` with the client's filters (and the moment's bounds)."""
 
     spec: ListSpec
     params: SearchParams
+    moving: SearchParams = field(default_factory=dict)
+    keep: Callable[[Resource], bool] = field(default=_always, compare=False)
 
     @property
     def key(self) -> str:
         """A digest of the connection, type, every search parameter, sort and includes."""
         pairs = sorted(encode_search(self.params, count=None))
         spec = self.spec
-        text = json.dumps(
-            [spec.name, spec.resource_type, pairs, spec.sort, spec.include], separators=(",", ":")
-        )
+        shape = [spec.name, spec.resource_type, pairs, spec.sort, spec.include, spec.revinclude]
+        shape += [spec.include_iterate, spec.revinclude_iterate]
+        text = json.dumps(shape, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -179,8 +203,12 @@ def decode_after(codec: CursorCodec, patient_id: str, query: ListQuery, after: s
     return Position(url, skip, total)
 
 
+Source = PatientGuard | DirectoryReader
+"""What a list is read through: a patient's guard, or the directory (lists of shared resources)."""
+
+
 async def fetch(
-    guard: PatientGuard,
+    guard: Source,
     codec: CursorCodec,
     query: ListQuery,
     *,
@@ -188,30 +216,35 @@ async def fetch(
     after: str | None,
     want_total: bool,
 ) -> Page:
-    """One connection page of ``query`` for the guard's patient.
+    """One connection page of ``query`` for the guard's patient (or the directory, whose cursors belong to the
+    session alone).
 
     For proxies the search also leaves out restricted resources (``release.hidden_labels``), for every list.
     Upstream: one search (or one paging link) per page; a second request only when ``totalCount`` is
     selected on a continuation page whose cursor does not carry the total.
     """
     size = check_first(first)
-    at = decode_after(codec, guard.patient_id, query, after)
+    owner = _owner(guard)
+    at = decode_after(codec, owner, query, after)
     spec = query.spec
     if at.url is None:
         page = await guard.search(
             spec.resource_type,
-            _upstream_params(guard, query),
+            {**_upstream_params(guard, query), **query.moving},
             count=size + at.skip if at.skip else size,
             total=want_total,
             sort=spec.sort,
             include=spec.include,
+            revinclude=spec.revinclude,
+            include_iterate=spec.include_iterate,
+            revinclude_iterate=spec.revinclude_iterate,
         )
     else:
         try:
             page = await guard.page_at(spec.resource_type, at.url, total=want_total and at.total is None)
         except FhirGone:  # the server dropped its stored search
             raise BadUserInput("after: this cursor has expired; start again from the first page") from None
-    visible = [resource for resource in page.matches if spec.keep(resource)]
+    visible = [resource for resource in page.matches if query.keep(resource)]
     taken = visible[at.skip : at.skip + size]
     more_here = len(visible) > at.skip + size
     total = page.total if page.total is not None else at.total
@@ -225,20 +258,26 @@ async def fetch(
             payload |= {"u": page.source.next_url, "s": 0}
         else:
             payload |= {"u": at.url, "s": shown}
-        return codec.encode(guard.patient_id, payload)
+        return codec.encode(owner, payload)
 
     edges = tuple(Edge(cursor(at.skip + i + 1), resource) for i, resource in enumerate(taken))
     return Page(edges, more_here or page.has_next, total, page.included)
 
 
-async def _count(guard: PatientGuard, query: ListQuery) -> int | None:
-    params = _upstream_params(guard, query)
+async def _count(guard: Source, query: ListQuery) -> int | None:
+    params = {**_upstream_params(guard, query), **query.moving}
     counted: GuardedPage = await guard.search(query.spec.resource_type, params, count=1, total=True)
     return counted.total
 
 
-def _upstream_params(guard: PatientGuard, query: ListQuery) -> SearchParams:
-    return {**query.params, **hidden_labels(proxy=guard.grant.is_proxy)}
+def _owner(source: Source) -> str:
+    # Directory lists belong to no patient: their cursors are bound to the session alone.
+    return source.patient_id if isinstance(source, PatientGuard) else ""
+
+
+def _upstream_params(source: Source, query: ListQuery) -> SearchParams:
+    proxy = isinstance(source, PatientGuard) and source.grant.is_proxy
+    return {**query.params, **hidden_labels(proxy=proxy)}
 
 
 def index(resources: Sequence[Resource]) -> dict[str, Resource]:

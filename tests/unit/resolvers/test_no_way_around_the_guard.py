@@ -93,7 +93,7 @@ def test_the_context_exposes_no_public_fhir_client() -> None:
 def test_shared_resources_have_no_write_path_but_the_declared_changes() -> None:
     # The directory reader only reads; the guard writes shared resources only through SHARED_CHANGES.
     public = {name for name in vars(DirectoryReader) if not name.startswith("_")}
-    assert public == {"read", "search"}
+    assert public == {"read", "search", "page_at"}
     assert {change.resource_type for change in SHARED_CHANGES} <= DIRECTORY_TYPES
     for change in SHARED_CHANGES:
         assert declared(change.operation, change.resource_type) is change
