@@ -73,11 +73,12 @@ class Settings(BaseSettings):
     practice_name: str = Field(default="Maple Grove Family Medicine", min_length=1, max_length=200)
     # The practice's rules for the portal (resolvers/practice.py): its time zone and holidays (business days),
     # how far ahead and how many appointments a patient may book, when online check-in opens.
-    practice_time_zone: str = "America/Chicago"
+    practice_time_zone: str = "America/New_York"
     practice_holidays: tuple[date, ...] = ()
     booking_window_days: int = Field(default=90, ge=1, le=365)
     max_upcoming_appointments: int = Field(default=5, ge=1, le=50)
     check_in_opens_days: int = Field(default=3, ge=0, le=30)
+    check_in_questionnaire: str = Field(default="questionnaire-previsit", pattern=r"^[A-Za-z0-9\-.]{1,64}$")
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24)
     lockout_threshold: int = Field(default=4, ge=1, le=100)
@@ -170,6 +171,7 @@ class Settings(BaseSettings):
             booking_window_days=self.booking_window_days,
             max_upcoming_appointments=self.max_upcoming_appointments,
             check_in_opens_days=self.check_in_opens_days,
+            check_in_questionnaire=self.check_in_questionnaire,
         )
 
     def ip_hash_secret(self) -> bytes:
@@ -265,7 +267,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(self.practice_time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("practice_time_zone must be an IANA time zone such as America/Chicago") from None
+            raise ValueError("practice_time_zone must be an IANA time zone (America/New_York)") from None
         return self
 
     def check_startable(self) -> None:

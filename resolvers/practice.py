@@ -22,14 +22,16 @@ class PracticeRules:
         booking_window_days: How far ahead a patient may book directly.
         max_upcoming_appointments: Booked upcoming appointments a patient may hold at once.
         check_in_opens_days: Online check-in opens this many days before the visit (until its start).
+        check_in_questionnaire: The id of the Questionnaire patients answer at online check-in.
     """
 
     name: str = "Maple Grove Family Medicine"
-    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/Chicago"))
+    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     holidays: frozenset[date] = frozenset()
     booking_window_days: int = 90
     max_upcoming_appointments: int = 5
     check_in_opens_days: int = 3
+    check_in_questionnaire: str = "questionnaire-previsit"
 
     def local(self, moment: datetime) -> datetime:
         """``moment`` in the practice's time zone."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -164,7 +165,11 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             continue
         if hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
-        env[f"PORTAL_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, list | tuple | dict):
+            text = json.dumps(value, default=str)  # how pydantic-settings reads complex values
+        else:
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+        env[f"PORTAL_{name.upper()}"] = text
     return env
 
 
