@@ -23,6 +23,7 @@ from fhir_client import (
 from schema import build_schema
 
 from .health import healthz, readyz
+from .logs import quiet_library_loggers
 from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
@@ -53,6 +54,8 @@ async def services(
     Yields:
         The root ``FhirClient``, the Redis pool and ``Auth``.
     """
+    # Before the first upstream call: httpx would log each request's URL, which names the patient.
+    quiet_library_loggers(development=settings.development)
     timeout = Timeout(
         connect=settings.fhir_connect_timeout,
         read=settings.fhir_read_timeout,
