@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=1, le=30)
     max_aliases: int = Field(default=15, ge=1, le=100)
     max_tokens: int = Field(default=1000, ge=50, le=10000)
+    # graphql-armor's max-directives default; the portal's documents use a handful of @include/@skip.
+    max_directives: int = Field(default=50, ge=1, le=1000)
+    # One response key per selection set at most this often (repeats merge anyway; they only cost).
+    max_repeated_fields: int = Field(default=3, ge=1, le=100)
 
     # Accounts and sessions (docs/auth.md section 2 has the reasons for every default).
     practice_code: str = Field(default="MGFM42", min_length=1, max_length=64)

@@ -9,7 +9,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -17,6 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from .common import FHIR_DATE_SCALAR, FhirDate
 from .config import SchemaSettings
 from .errors import PortalSchema, PublicErrors
+from .limits import DepthLimit, DocumentLimits
 from .mutation import Mutation
 from .query import Query
 
@@ -24,15 +24,21 @@ from .query import Query
 def build_schema(settings: SchemaSettings) -> PortalSchema:
     """Build the GraphQL schema with its guards.
 
-    Depth, alias and token limits always apply. Introspection and field suggestions exist only in
-    development (style-and-security.md B.2 rows 1-3, 7, 8). Errors leave through ``PublicErrors``.
+    Depth, alias, token, directive and repeated-field limits always apply. Introspection and suggestions
+    exist only in development; elsewhere validation messages name nothing the client did not name
+    (``schema.secrecy``). Errors leave through ``PublicErrors``.
     """
     # Factories, not instances: Strawberry then makes fresh extensions for every request.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(DepthLimit, max_depth=settings.max_query_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        PublicErrors,
+        partial(
+            DocumentLimits,
+            max_directives=settings.max_directives,
+            max_repeated_fields=settings.max_repeated_fields,
+        ),
+        partial(PublicErrors, hide_schema=not settings.development),
     ]
     if not settings.development:
         extensions.append(DisableIntrospection)
