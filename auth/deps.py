@@ -37,10 +37,10 @@ class RateRules:
         """Rules with the limits of ``settings``."""
         minute, hour = timedelta(minutes=1), timedelta(hours=1)
         return cls(
-            signin_ip=RateRule("signin-ip", settings.signin_per_ip_per_minute, minute),
-            reset_ip=RateRule("reset-ip", settings.reset_per_ip_per_hour, hour),
+            signin_ip=RateRule("signin-ip", settings.signin_per_ip_per_minute, minute, by_address=True),
+            reset_ip=RateRule("reset-ip", settings.reset_per_ip_per_hour, hour, by_address=True),
             reset_account=RateRule("reset-account", settings.reset_per_account_per_hour, hour),
-            recovery_ip=RateRule("recovery-ip", settings.recovery_per_ip_per_hour, hour),
+            recovery_ip=RateRule("recovery-ip", settings.recovery_per_ip_per_hour, hour, by_address=True),
             recovery_email=RateRule("recovery-email", settings.recovery_per_email_per_hour, hour),
         )
 

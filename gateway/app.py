@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import auth
 from fhir_client import (
@@ -122,6 +123,10 @@ def create_app(
             yield state
 
     view = GraphQLView(build_schema(settings), settings)
+    # Outermost, so that every later step sees the client's address: X-Forwarded-For is read only from the
+    # trusted proxies, right to left, up to the first address that is not one of them (uvicorn's own code).
+    trusted = [str(network) for network in settings.trusted_proxies]
+    proxies = [Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)] if trusted else []
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
@@ -129,6 +134,7 @@ def create_app(
             Route("/graphql", view, methods=["GET", "POST"]),
         ],
         middleware=[
+            *proxies,
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),

@@ -5,10 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, FilePath, HttpUrl, RedisDsn, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    Field,
+    FilePath,
+    HttpUrl,
+    IPvAnyNetwork,
+    RedisDsn,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 import auth
 from fhir_client import AuthSettings
@@ -53,6 +62,10 @@ class Settings(BaseSettings):
     fhir_smart_key_id: str | None = None
     fhir_smart_algorithm: Literal["RS384", "ES384"] = "RS384"
     fhir_smart_scope: str = "system/*.read system/*.write"
+
+    # The TLS proxies (CIDRs, comma-separated) whose X-Forwarded-For names the client; none: the socket's
+    # address is the client's. Rate limits and security events use the address this yields.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = []
 
     redis_url: RedisDsn = RedisDsn("redis://127.0.0.1:6380/0")
     redis_timeout: float = Field(default=2.0, gt=0, le=30)
@@ -224,6 +237,13 @@ class Settings(BaseSettings):
             algorithm=self.fhir_smart_algorithm,
             scope=self.fhir_smart_scope,
         )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
