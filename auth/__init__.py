@@ -31,6 +31,7 @@ from .events import SecurityEvents
 from .mailer import FileOutboxMailer, Mailer, MailMessage, SmtpMailer
 from .policy import PasswordProblem, check_password
 from .results import (
+    BeginTotpResult,
     ChangePasswordResult,
     ConfirmTotpResult,
     ConsentRequired,
@@ -49,6 +50,9 @@ from .results import (
     PasswordChangeRequired,
     PasswordRejected,
     RateLimited,
+    Reauthenticated,
+    ReauthenticateResult,
+    ReauthenticationRequired,
     RequestAccepted,
     RequestResult,
     ResetResult,
@@ -87,6 +91,7 @@ __all__ = [
     "Auth",
     "AuthError",
     "AuthSettings",
+    "BeginTotpResult",
     "Capability",
     "ChangePasswordResult",
     "Clock",
@@ -126,6 +131,9 @@ __all__ = [
     "PatientDirectory",
     "PatientIdentity",
     "RateLimited",
+    "ReauthenticateResult",
+    "Reauthenticated",
+    "ReauthenticationRequired",
     "RedisAccountStore",
     "RequestAccepted",
     "RequestResult",

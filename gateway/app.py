@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TypedDict
@@ -92,6 +94,10 @@ async def services(
         try:
             yield {"fhir": fhir, "redis": redis, "auth": service}
         finally:
+            # Work accepted before shutdown (mail, reset and recovery lookups) still runs; it needs Redis.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(settings.shutdown_grace_seconds):
+                    await service.background.drain()
             await redis.aclose()
 
 

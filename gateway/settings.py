@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     redis_url: RedisDsn = RedisDsn("redis://127.0.0.1:6380/0")
     redis_timeout: float = Field(default=2.0, gt=0, le=30)
     readiness_timeout: float = Field(default=3.0, gt=0, le=30)
+    # How long a stopping gateway waits for mail it accepted before stopping (background jobs).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=120)
 
     # Request limits (DESIGN.md section 3; style-and-security.md B.2 rows 1-3).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
@@ -95,6 +97,7 @@ class Settings(BaseSettings):
     recovery_per_ip_per_hour: int = Field(default=10, ge=1, le=10000)
     recovery_per_email_per_hour: int = Field(default=3, ge=1, le=1000)
     uniform_response_seconds: float = Field(default=0.5, ge=0, le=5)
+    reauth_minutes: int = Field(default=5, ge=1, le=60)
 
     # Proxy access of teenagers (docs/access.md): from which age, and whether their sent messages are hidden.
     teen_proxy_min_age: int = Field(default=12, ge=10, le=17)
@@ -151,6 +154,7 @@ class Settings(BaseSettings):
             recovery_per_ip_per_hour=self.recovery_per_ip_per_hour,
             recovery_per_email_per_hour=self.recovery_per_email_per_hour,
             uniform_response_seconds=self.uniform_response_seconds,
+            reauth_minutes=self.reauth_minutes,
             argon2_time_cost=self.argon2_time_cost,
             argon2_memory_kib=self.argon2_memory_kib,
             argon2_parallelism=self.argon2_parallelism,

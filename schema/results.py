@@ -33,6 +33,7 @@ class ProblemCode(Enum):
     CONSENT_REQUIRED = "CONSENT_REQUIRED"
     USERNAME_UNAVAILABLE = "USERNAME_UNAVAILABLE"
     NOT_PERMITTED = "NOT_PERMITTED"
+    REAUTHENTICATION_REQUIRED = "REAUTHENTICATION_REQUIRED"
 
 
 @strawberry.interface(description="An expected failure of a mutation: show `message`; branch on `code`.")
@@ -110,6 +111,15 @@ class TotpDisabled:
     token: str | None = strawberry.field(description=_TOKEN_DOC)
 
 
+@strawberry.type(description="The password was proven again; the session token was rotated.")
+class Reauthenticated:
+    expires_at: datetime
+    fresh_until: datetime = strawberry.field(
+        description="Changes that need a fresh proof are open until then."
+    )
+    token: str | None = strawberry.field(description=_TOKEN_DOC)
+
+
 @strawberry.type(description="Sessions ended by signOut or signOutEverywhere.")
 class SignedOut:
     sessions_ended: int
@@ -139,7 +149,7 @@ class CredentialsExpired(Problem):
 
 @strawberry.type
 class Locked(Problem):
-    until: datetime | None = strawberry.field(description="Null: locked by the practice until it unlocks.")
+    until: datetime | None = strawberry.field(description="When the lock ends.")
     message: str = "The account is locked. Reset your password or try again later."
     code: ProblemCode = ProblemCode.LOCKED
 
@@ -190,6 +200,12 @@ class UsernameUnavailable(Problem):
     code: ProblemCode = ProblemCode.USERNAME_UNAVAILABLE
 
 
+@strawberry.type
+class ReauthenticationRequired(Problem):
+    message: str = "Enter your password again to make this change."
+    code: ProblemCode = ProblemCode.REAUTHENTICATION_REQUIRED
+
+
 SignInResult = Annotated[
     SignedIn
     | TwoFactorRequired
@@ -211,7 +227,7 @@ ResetResult = Annotated[
     strawberry.union("ResetResult"),
 ]
 ChangePasswordResult = Annotated[
-    PasswordChanged | InvalidCredentials | PasswordRejected | InvalidToken,
+    PasswordChanged | InvalidCredentials | PasswordRejected | InvalidToken | Locked | RateLimited,
     strawberry.union("ChangePasswordResult"),
 ]
 IdentityResult = Annotated[
@@ -226,10 +242,19 @@ EnrollmentResult = Annotated[
     | InvalidToken,
     strawberry.union("EnrollmentResult"),
 ]
-BeginTotpResult = Annotated[TotpEnrollment | InvalidToken, strawberry.union("BeginTotpResult")]
-ConfirmTotpResult = Annotated[TotpEnabled | InvalidCode | InvalidToken, strawberry.union("ConfirmTotpResult")]
+BeginTotpResult = Annotated[
+    TotpEnrollment | InvalidToken | ReauthenticationRequired, strawberry.union("BeginTotpResult")
+]
+ConfirmTotpResult = Annotated[
+    TotpEnabled | InvalidCode | InvalidToken | ReauthenticationRequired, strawberry.union("ConfirmTotpResult")
+]
 DisableTotpResult = Annotated[
-    TotpDisabled | InvalidCredentials | InvalidToken, strawberry.union("DisableTotpResult")
+    TotpDisabled | InvalidCredentials | InvalidToken | Locked | RateLimited,
+    strawberry.union("DisableTotpResult"),
+]
+ReauthenticateResult = Annotated[
+    Reauthenticated | InvalidCredentials | Locked | RateLimited | InvalidToken,
+    strawberry.union("ReauthenticateResult"),
 ]
 
 
@@ -262,6 +287,10 @@ def from_value(value: object) -> Any:
             return TotpEnabled(recovery_codes=list(codes), expires_at=expires_at, token=token)
         case r.TotpDisabled(expires_at=expires_at):
             return TotpDisabled(expires_at=expires_at, token=token)
+        case r.Reauthenticated(expires_at=expires_at, fresh_until=fresh_until):
+            return Reauthenticated(expires_at=expires_at, fresh_until=fresh_until, token=token)
+        case r.ReauthenticationRequired():
+            return ReauthenticationRequired()
         case r.InvalidCredentials():
             return InvalidCredentials()
         case r.CredentialsExpired():

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -67,6 +69,15 @@ class SmtpSink:
         """Every message received for ``address``, oldest first."""
         with self._lock:
             return [message for rcpts, message in self._messages if address in rcpts]
+
+    async def wait_for(self, address: str, count: int) -> list[EmailMessage]:
+        """Wait (10 s at most) until ``count`` messages for ``address`` arrived (mail goes out after the
+        answer)."""
+        deadline = time.monotonic() + 10
+        while len(messages := self.to(address)) < count:
+            assert time.monotonic() < deadline, f"{len(messages)} of {count} messages for {address}"
+            await asyncio.sleep(0.02)
+        return messages
 
     def last_body(self, address: str) -> str:
         messages = self.to(address)
