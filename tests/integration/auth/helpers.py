@@ -51,8 +51,11 @@ class SmtpSink:
         self._lock = threading.Lock()
         self._messages: list[tuple[list[str], EmailMessage]] = []
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.delay = 0.0  # seconds before a message is taken: a slow mail server, as production can have
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
