@@ -91,8 +91,10 @@ class PublicErrors(SchemaExtension):
         context = self.execution_context
         named = client_names(context.query, context.variables)
         schema = context.schema
-        type_names = schema.type_names if isinstance(schema, PortalSchema) else frozenset()
-        return lambda message: hide_schema(message, named, type_names)
+        if not isinstance(schema, PortalSchema):  # pragma: no cover - build_schema makes only PortalSchemas
+            return lambda message: message
+        types, elements = schema.type_names, schema.element_names
+        return lambda message: hide_schema(message, named, types, elements)
 
 
 class PortalSchema(strawberry.Schema):
@@ -103,6 +105,17 @@ class PortalSchema(strawberry.Schema):
     def type_names(self) -> frozenset[str]:
         """Every type name of the schema, built-in scalars and introspection types included."""
         return frozenset(self._schema.type_map)
+
+    @cached_property
+    def element_names(self) -> frozenset[str]:
+        """Every name of the schema: types, fields, their arguments, input fields and enum values."""
+        names = set(self.type_names)
+        for kind in self._schema.type_map.values():
+            for name, member in (getattr(kind, "fields", None) or {}).items():
+                names.add(name)
+                names.update(getattr(member, "args", None) or {})
+            names.update(getattr(kind, "values", None) or {})
+        return frozenset(names)
 
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Execute as Strawberry does; an error that escaped ``PublicErrors`` is made public here.

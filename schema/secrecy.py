@@ -9,8 +9,12 @@ graphql-core quotes every name it writes with single quotes, and writes scalar n
 represent ..."). So a message keeps its shape and its position, and loses:
 
 - every suggestion;
-- inside quotes, every name the document (or a variable value) did not name, replaced by ``…``;
+- inside quotes, every schema element name (type, field, argument, enum value) the document (or a variable
+  value) did not name, replaced by ``…``;
 - outside quotes, every schema type name the document did not name, replaced the same way.
+
+Other words stay: a scalar's own explanation ("encountered error 'not a FHIR date: YYYY, YYYY-MM or
+YYYY-MM-DD'") is written for clients.
 
 "Cannot query field 'nme' on type 'Patient'. Did you mean 'name'?" becomes "Cannot query field 'nme' on type
 '…'.", and "Argument 'Query.patient(id:)' of type 'ID!' is required" becomes "Argument '….patient(id:)' of
@@ -48,13 +52,16 @@ def client_names(document: str | None, variables: Mapping[str, Any] | None) -> f
     return frozenset(names)
 
 
-def hide_schema(message: str, named: frozenset[str], type_names: frozenset[str]) -> str:
+def hide_schema(
+    message: str, named: frozenset[str], type_names: frozenset[str], element_names: frozenset[str]
+) -> str:
     """``message`` without suggestions and without schema names the client did not send.
 
     Args:
         message: A validation or variable-coercion message.
         named: What the client named (``client_names``).
         type_names: Every type name of the schema, the built-in scalars included.
+        element_names: Every name of the schema: types, fields, arguments, input fields, enum values.
 
     Returns:
         The message to show.
@@ -62,8 +69,9 @@ def hide_schema(message: str, named: frozenset[str], type_names: frozenset[str])
     if message.startswith("Syntax Error"):
         return message
 
-    def in_quotes(match: re.Match[str]) -> str:  # quoted words are names, of anything
-        return match.group(0) if match.group(0) in named else HIDDEN
+    def in_quotes(match: re.Match[str]) -> str:  # quoted words are names of anything, or a scalar's text
+        word = match.group(0)
+        return HIDDEN if word in element_names and word not in named else word
 
     def bare(match: re.Match[str]) -> str:  # bare words are English, unless they are type names
         word = match.group(0)
