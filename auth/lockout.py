@@ -1,6 +1,6 @@
 """Attempts reserved before anything is verified, and the lock after consecutive failures.
 
-DESIGN.md section 5: four consecutive failures lock the account for 30 minutes. The count is per *subject*
+Four consecutive failures lock the account for 30 minutes (docs/auth.md). The count is per *subject*
 (the username that was typed, for sign-in), not per client address (OWASP Authentication Cheat Sheet), and
 it holds under concurrency: a burst of parallel guesses cannot get more than ``threshold`` verifications.
 

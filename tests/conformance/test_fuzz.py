@@ -9,7 +9,7 @@ that CI sees the same cases every time:
 - invalid queries and mutations (one schema violation each: a wrong type, an unknown enum value, a missing
   argument), anonymous.
 
-Every answer must be a GraphQL answer below 500; every error must carry a code of DESIGN.md section 7 and a
+Every answer must be a GraphQL answer below 500; every error must carry one of the gateway's codes and a
 message meant for clients: an unexpected error reads "Unexpected error." and nothing else, no message holds a
 URL, a traceback or a suggestion, and an invalid document gets BAD_USER_INPUT.
 """
