@@ -138,7 +138,9 @@ class SignIn:
             await self._d.lockout.commit(reservation, clear=False)
             return InvalidToken()
         issued = await self._d.sessions.create(account.id, two_factor=True)
-        if locked := await self._hand_out(reservation, clear=True, discard=self._revoker(issued.token)):
+        if locked := await self._hand_out(
+            reservation, account, clear=True, discard=self._revoker(issued.token)
+        ):
             return locked
         self._d.events.emit("signin.success", account_id=account.id, ip=ip, two_factor=True)
         return SignedIn(issued.token, issued.session.expires_at, account.id)
@@ -186,13 +188,15 @@ class SignIn:
         if account is not None and account.status != AccountStatus.DISABLED:
             self._d.tell_owner_locked(account, state.locked_until)
 
-    async def _hand_out(self, reservation: Reservation, *, clear: bool, discard: Discard) -> Locked | None:
+    async def _hand_out(
+        self, reservation: Reservation, account: Account, *, clear: bool, discard: Discard
+    ) -> Locked | None:
         # Settle a right attempt after its session or ticket was made; a lock that came meanwhile wins.
         state = await self._d.lockout.commit(reservation, clear=clear)
         if not state.locked:
             return None
         await discard()
-        self._d.events.emit("signin.refused_locked", account_id=None, stage="after_verification")
+        self._d.events.emit("signin.refused_locked", account_id=account.id, stage="after_verification")
         return Locked(state.locked_until)
 
     def _revoker(self, token: str) -> Discard:
@@ -210,7 +214,9 @@ class SignIn:
                 return CredentialsExpired()
             ticket = await self._d.enrollments.issue({"account_id": account.id, "verified": False})
             discard = self._d.enrollments.discard
-            if locked := await self._hand_out(reservation, clear=True, discard=lambda: discard(ticket.token)):
+            if locked := await self._hand_out(
+                reservation, account, clear=True, discard=lambda: discard(ticket.token)
+            ):
                 return locked
             events.emit("signin.first", account_id=account.id, ip=ip)
             return PasswordChangeRequired(ticket.token, ticket.expires_at)
@@ -219,18 +225,24 @@ class SignIn:
             ticket = await self._d.challenges.issue(payload)
             burn = self._d.challenges.discard
             # Not cleared: the sign-in is complete only with the second factor.
-            if locked := await self._hand_out(reservation, clear=False, discard=lambda: burn(ticket.token)):
+            if locked := await self._hand_out(
+                reservation, account, clear=False, discard=lambda: burn(ticket.token)
+            ):
                 return locked
             events.emit("signin.challenge", account_id=account.id, ip=ip)
             return TwoFactorRequired(ticket.token, ticket.expires_at)
         if self._d.settings.require_totp:
             issued = await self._d.sessions.create(account.id, level=SessionLevel.TOTP_SETUP)
-            if locked := await self._hand_out(reservation, clear=True, discard=self._revoker(issued.token)):
+            if locked := await self._hand_out(
+                reservation, account, clear=True, discard=self._revoker(issued.token)
+            ):
                 return locked
             events.emit("signin.success", account_id=account.id, ip=ip, level=SessionLevel.TOTP_SETUP.value)
             return TwoFactorSetupRequired(issued.token, issued.session.expires_at, account.id)
         issued = await self._d.sessions.create(account.id)
-        if locked := await self._hand_out(reservation, clear=True, discard=self._revoker(issued.token)):
+        if locked := await self._hand_out(
+            reservation, account, clear=True, discard=self._revoker(issued.token)
+        ):
             return locked
         events.emit("signin.success", account_id=account.id, ip=ip, two_factor=False)
         return SignedIn(issued.token, issued.session.expires_at, account.id)

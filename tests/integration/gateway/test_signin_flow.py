@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
-
 from tests.integration.auth.helpers import SmtpSink
-from tests.integration.gateway.portal import ANSWER, PASSWORD, VIEWER, Portal
+from tests.integration.gateway.portal import ANSWER, PASSWORD, VIEWER, Portal, fixture_patient
 
 REQUEST_RESET = """
 mutation Reset($username: String!, $answer: String!) {
@@ -115,14 +113,12 @@ async def test_reset_request_answers_the_same_when_nothing_matches(portal: Porta
 async def test_username_recovery_by_email_and_birth_date(
     portal: Portal, smtp: SmtpSink, fhir_base_url: str
 ) -> None:
-    async with httpx.AsyncClient(timeout=15) as fhir:
-        patient = (await fhir.get(f"{fhir_base_url}/Patient/pat-priya-patel")).json()
-    email = next(t["value"] for t in patient["telecom"] if t["system"] == "email")
+    email, born = await fixture_patient(fhir_base_url)
     await portal.account("priya", patient_id="pat-priya-patel", email=email)
     before = len(smtp.to(email))
     wrong = await portal.gql(RECOVER, {"email": email, "birthDate": "1901-01-01"})
     assert wrong.data("recoverUsername") == {"__typename": "RequestAccepted"}
-    right = await portal.gql(RECOVER, {"email": email.upper(), "birthDate": patient["birthDate"]})
+    right = await portal.gql(RECOVER, {"email": email.upper(), "birthDate": born})
     assert right.data("recoverUsername") == {"__typename": "RequestAccepted"}
     await smtp.wait_for(email, before + 1)  # the reminder goes out after the answer
     await asyncio.sleep(0.3)

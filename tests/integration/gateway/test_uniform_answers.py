@@ -12,11 +12,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.integration.auth.helpers import SmtpSink
-from tests.integration.gateway.portal import ANSWER, Portal
+from tests.integration.gateway.portal import ANSWER, Portal, fixture_patient
 
 pytestmark = pytest.mark.integration
 
@@ -60,12 +59,10 @@ async def test_a_reset_answer_does_not_wait_for_the_mail(portal: Portal, slow_sm
 async def test_a_recovery_answer_does_not_wait_for_the_ehr_or_the_mail(
     portal: Portal, slow_smtp: SmtpSink, fhir_base_url: str
 ) -> None:
-    async with httpx.AsyncClient(timeout=15) as fhir:
-        patient = (await fhir.get(f"{fhir_base_url}/Patient/pat-priya-patel")).json()
-    email = next(t["value"] for t in patient["telecom"] if t["system"] == "email")
+    email, born = await fixture_patient(fhir_base_url)
     await portal.account("priya", patient_id="pat-priya-patel", email=email)
     before = len(slow_smtp.to(email))
-    hit = await _timed(portal, RECOVER, {"e": email, "b": patient["birthDate"]}, slow_smtp, email)
+    hit = await _timed(portal, RECOVER, {"e": email, "b": born}, slow_smtp, email)
     miss = await _timed(portal, RECOVER, {"e": email, "b": "1901-01-01"}, slow_smtp, email)
     stranger = await _timed(
         portal, RECOVER, {"e": "nobody@example.test", "b": "1901-01-01"}, slow_smtp, email
