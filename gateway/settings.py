@@ -6,11 +6,20 @@ import hashlib
 import hmac
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, FilePath, HttpUrl, RedisDsn, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    Field,
+    FilePath,
+    HttpUrl,
+    IPvAnyNetwork,
+    RedisDsn,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 import access
 import auth
@@ -58,15 +67,25 @@ class Settings(BaseSettings):
     fhir_smart_algorithm: Literal["RS384", "ES384"] = "RS384"
     fhir_smart_scope: str = "system/*.read system/*.write"
 
+    # The TLS proxies (CIDRs, comma-separated) whose X-Forwarded-For names the client; none: the socket's
+    # address is the client's. Rate limits and security events use the address this yields.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = []
+
     redis_url: RedisDsn = RedisDsn("redis://127.0.0.1:6380/0")
     redis_timeout: float = Field(default=2.0, gt=0, le=30)
     readiness_timeout: float = Field(default=3.0, gt=0, le=30)
+    # How long a stopping gateway waits for mail it accepted before stopping (background jobs).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=120)
 
     # Request limits (DESIGN.md section 3; style-and-security.md B.2 rows 1-3).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
     max_query_depth: int = Field(default=10, ge=1, le=30)
     max_aliases: int = Field(default=15, ge=1, le=100)
     max_tokens: int = Field(default=1000, ge=50, le=10000)
+    # graphql-armor's max-directives default; the portal's documents use a handful of @include/@skip.
+    max_directives: int = Field(default=50, ge=1, le=1000)
+    # One response key per selection set at most this often (repeats merge anyway; they only cost).
+    max_repeated_fields: int = Field(default=3, ge=1, le=100)
 
     # Accounts and sessions (docs/auth.md section 2 has the reasons for every default).
     practice_code: str = Field(default="MGFM42", min_length=1, max_length=64)
@@ -90,6 +109,7 @@ class Settings(BaseSettings):
     recovery_per_ip_per_hour: int = Field(default=10, ge=1, le=10000)
     recovery_per_email_per_hour: int = Field(default=3, ge=1, le=1000)
     uniform_response_seconds: float = Field(default=0.5, ge=0, le=5)
+    reauth_minutes: int = Field(default=5, ge=1, le=60)
 
     # Idempotency keys of mutations (docs/architecture.md): how long a result is replayed, and how long a
     # concurrent duplicate waits for the first request before CONFLICT.
@@ -156,6 +176,7 @@ class Settings(BaseSettings):
             recovery_per_ip_per_hour=self.recovery_per_ip_per_hour,
             recovery_per_email_per_hour=self.recovery_per_email_per_hour,
             uniform_response_seconds=self.uniform_response_seconds,
+            reauth_minutes=self.reauth_minutes,
             argon2_time_cost=self.argon2_time_cost,
             argon2_memory_kib=self.argon2_memory_kib,
             argon2_parallelism=self.argon2_parallelism,
@@ -254,6 +275,13 @@ class Settings(BaseSettings):
             algorithm=self.fhir_smart_algorithm,
             scope=self.fhir_smart_scope,
         )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -35,6 +35,7 @@ from .results import (
     EnrollmentResult,
     IdentityResult,
     Invitation,
+    ReauthenticateResult,
     RequestResult,
     ResetResult,
     SignedOut,
@@ -92,6 +93,12 @@ class Mutation:
     ) -> ChangePasswordResult:
         outcome = await account.change_password(info.context, current_password, new_password)
         return cast(ChangePasswordResult, present(outcome))
+
+    @strawberry.mutation(
+        description="Prove the password again; two-step setup needs a proof from the last few minutes."
+    )
+    async def reauthenticate(self, info: Info, password: str) -> ReauthenticateResult:
+        return cast(ReauthenticateResult, present(await account.reauthenticate(info.context, password)))
 
     @strawberry.mutation(description="Start setting up two-step verification (an authenticator app).")
     async def begin_totp_enrollment(self, info: Info) -> BeginTotpResult:

@@ -69,3 +69,14 @@ def test_out_of_range_values_are_refused() -> None:
     for values in ({"session_idle_minutes": 0}, {"lockout_threshold": 0}, {"reset_url_template": "x"}):
         with pytest.raises(ValueError):
             _settings(**values)
+
+
+def test_trusted_proxies_are_comma_separated_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32")
+    assert [str(net) for net in Settings().trusted_proxies] == ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "")
+    assert Settings().trusted_proxies == []
+    for wrong in ("*", "10.0.0.0/33", "proxy.example.test"):
+        monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", wrong)
+        with pytest.raises(ValueError, match="trusted_proxies"):
+            Settings()
