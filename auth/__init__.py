@@ -1,4 +1,4 @@
-"""Accounts, passwords, two-factor, lockout, sessions, reset and enrollment (issue #4; DESIGN.md section 5).
+"""Accounts, passwords, two-factor, lockout, sessions, reset and enrollment (issue #4; docs/auth.md).
 
 The gateway builds one ``Auth`` in its lifespan with ``build_auth(redis, AuthSettings(...), mailer=...,
 ip_hash_key=...)`` and then:

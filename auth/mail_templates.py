@@ -1,4 +1,4 @@
-"""The texts of the mails ``auth`` sends. No PHI: no names, birth dates or anything clinical (DESIGN.md 5)."""
+"""The texts of the mails ``auth`` sends. No PHI: no names, birth dates, nothing clinical (docs/auth.md)."""
 
 from __future__ import annotations
 

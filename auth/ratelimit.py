@@ -1,4 +1,4 @@
-"""Fixed-window rate limits counted in Redis (ASVS 5.0 6.3.1; style-and-security.md B.2 row 12).
+"""Fixed-window rate limits counted in Redis (ASVS 5.0 6.3.1; docs/auth.md).
 
 A rule allows ``limit`` hits per ``window`` for one subject (a client IP, a username, an email). The window is
 numbered from the injected clock (``floor(now / window)``), so moving a ``ManualClock`` into the next window

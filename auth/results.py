@@ -1,7 +1,7 @@
 """What the flows return: plain frozen dataclasses, one per outcome, grouped in unions per flow.
 
-Expected outcomes are data (DESIGN.md section 7): the schema maps each class to a GraphQL type of the same
-name in the mutation's result union, each failure implementing ``Problem``. None of them carries PHI.
+Expected outcomes are data (docs/architecture.md section 5.2): the schema maps each class to a GraphQL type
+of the same name in the mutation's result union, each failure implementing ``Problem``. None carries PHI.
 """
 
 from __future__ import annotations

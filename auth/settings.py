@@ -1,4 +1,4 @@
-"""The knobs of the ``auth`` package, with the defaults DESIGN.md section 5 settles.
+"""The knobs of the ``auth`` package, with the defaults docs/auth.md explains.
 
 The gateway's pydantic ``Settings`` reads the environment; it builds one ``AuthSettings`` from its own fields
 in the app factory. Everything here is plain data, checked once at construction.

@@ -1,6 +1,6 @@
 """What practice staff may do to an account (behind the admin credential; the gateway guards the door).
 
-Unlocking lifts a lockout at once (DESIGN.md section 5: "until a password reset or staff unlock"). Disabling
+Unlocking lifts a lockout at once (docs/auth.md: "until a password reset or staff unlock"). Disabling
 ends every session (ASVS 5.0 7.4.2) and refuses sign-in until staff enable the account again. Resetting
 two-step verification is the way back for a patient who lost their authenticator, or whose session was used
 to enroll someone else's: a password reset demands the second factor, so without it they would be locked out

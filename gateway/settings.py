@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     # How long a stopping gateway waits for mail it accepted before stopping (background jobs).
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=120)
 
-    # Request limits (DESIGN.md section 3; style-and-security.md B.2 rows 1-3).
+    # Request limits (docs/architecture.md section 3; docs/decisions.md).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
     max_query_depth: int = Field(default=10, ge=1, le=30)
     max_aliases: int = Field(default=15, ge=1, le=100)

@@ -43,7 +43,9 @@ query R($id: ID!) {
 """
 INVITE = """
 mutation I($email: String!) {
-  inviteProxy(email: $email, accessLevel: READ_ONLY) { __typename ... on Problem { code } }
+  inviteProxy(email: $email, accessLevel: READ_ONLY, idempotencyKey: "production-logs-1") {
+    __typename ... on Problem { code }
+  }
 }
 """
 RECOVER = "mutation R($e: String!, $b: String!) { recoverUsername(email: $e, birthDate: $b) { __typename } }"

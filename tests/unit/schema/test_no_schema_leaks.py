@@ -39,13 +39,15 @@ MISTAKES: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("unknown directive", "{ viewer @skp(if: true) { account { id } } }", None, "skp"),
     (
         "enum value",
-        'mutation { inviteProxy(email: "a@b.test", accessLevel: READ_ONY) { __typename } }',
+        'mutation { inviteProxy(email: "a@b.test", accessLevel: READ_ONY, idempotencyKey: "k-12345678") '
+        "{ __typename } }",
         None,
         "READ_ONY",
     ),
     (
         "enum value in a variable",
-        'mutation M($l: ProxyAccessLevel!) { inviteProxy(email: "a@b.c", accessLevel: $l) { __typename } }',
+        'mutation M($l: ProxyAccessLevel!) { inviteProxy(email: "a@b.c", accessLevel: $l, '
+        'idempotencyKey: "k-12345678") { __typename } }',
         {"l": "READ_ONY"},
         "READ_ONY",
     ),
