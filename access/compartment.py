@@ -60,6 +60,8 @@ COMPARTMENT: Mapping[str, Compartment] = {
     "RelatedPerson": Compartment("patient", ("patient",)),
     "Task": Compartment("patient", ("for",)),
     "Account": Compartment("patient", ("subject",)),
+    # The audit trail of the patient's record (the patient is an entity of every event; the access log).
+    "AuditEvent": Compartment("patient", ("entity",)),
 }
 """Patient-compartment types. A type missing here cannot be searched or read through a patient guard."""
 

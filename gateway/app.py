@@ -25,10 +25,12 @@ from fhir_client import (
     auth_from_settings,
     make_http_client,
 )
+from resolvers.audit import AuditQueue
 from resolvers.idempotency import IdempotencyStore
 from resolvers.notices import NOTICES
 from schema import build_schema
 
+from .audit import AuditWriter
 from .health import healthz, readyz
 from .logs import quiet_library_loggers
 from .middleware.body_limit import BodyLimitMiddleware
@@ -48,6 +50,8 @@ class State(TypedDict):
     auth: auth.Auth
     access: access.Access
     idempotency: IdempotencyStore
+    audit: AuditQueue
+    audit_writer: AuditWriter
 
 
 @asynccontextmanager
@@ -120,11 +124,13 @@ async def services(
             practice_name=settings.practice_name,
             portal_url=settings.portal_url,
         )
-        polling = (
-            asyncio.create_task(notifier.run_forever(settings.notices_interval_seconds))
-            if settings.notices_interval_seconds > 0 and NOTICES
-            else None
-        )
+        audit = AuditQueue(redis, settings.auth_key_prefix, limit=settings.audit_queue_limit)
+        writer = AuditWriter(fhir.for_request("audit"), audit, batch=settings.audit_batch_size)
+        tasks: list[asyncio.Task[None]] = []
+        if settings.notices_interval_seconds > 0 and NOTICES:
+            tasks.append(asyncio.create_task(notifier.run_forever(settings.notices_interval_seconds)))
+        if settings.audit_interval_seconds > 0:
+            tasks.append(asyncio.create_task(writer.run_forever(settings.audit_interval_seconds)))
         try:
             yield {
                 "fhir": fhir,
@@ -132,12 +138,14 @@ async def services(
                 "auth": service,
                 "access": shared_access,
                 "idempotency": idempotency,
+                "audit": audit,
+                "audit_writer": writer,
             }
         finally:
-            if polling is not None:
-                polling.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await polling
+                    await task
             # Work accepted before shutdown (mail, reset and recovery lookups) still runs; it needs Redis.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.shutdown_grace_seconds):

@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     # SHA-256 (hex) of the staff key sent as `X-Admin-Key`; unset means no admin access at all.
     admin_key_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
 
+    # The audit trail (docs/audit.md): how often queued notes are written to the EHR (0: never, tests drive
+    # it), notes per FHIR transaction, and how many may wait before the gateway refuses PHI access.
+    audit_interval_seconds: float = Field(default=2.0, ge=0, le=600)
+    audit_batch_size: int = Field(default=50, ge=1, le=500)
+    audit_queue_limit: int = Field(default=100_000, ge=10, le=10_000_000)
+
     # Notices (gateway/notices.py): how often the EHR is polled for news to mail patients about (0: never),
     # and where those mails send them.
     notices_interval_seconds: float = Field(default=30.0, ge=0, le=3600)

@@ -14,6 +14,7 @@ from strawberry.asgi import GraphQL
 import access
 import auth
 from fhir_client import FhirClient
+from resolvers.audit import AuditTrail
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode
 from resolvers.viewer import SessionState
@@ -78,6 +79,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
         request_id: str = state.get("request_id", "")
         session: SessionState = state.get("session") or SessionState()
 
+        # The socket's address, or the client's as a trusted proxy forwarded it (create_app).
+        client_ip = request.client.host if request.client else None
+
         def add_header(name: str, value: str) -> None:
             if isinstance(response, Response):
                 response.headers.append(name, value)
@@ -91,9 +95,9 @@ class GraphQLView(GraphQL[RequestContext, None]):
             access=shared_access,
             idempotency=request.state.idempotency,
             practice=self.practice,
+            audit=AuditTrail(request.state.audit, request_id, service.events.ip_hash(client_ip)),
             session=session,
-            # The socket's address, or the client's as a trusted proxy forwarded it (create_app).
-            client_ip=request.client.host if request.client else None,
+            client_ip=client_ip,
             secure_cookie=self.settings.cookie_secure,
             admin=self.settings.is_admin_key(request.headers.get("x-admin-key")),
             add_header=add_header,

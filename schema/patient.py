@@ -9,11 +9,13 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from resolvers import records
+from resolvers.access_log import access_log
 from resolvers.appointments import appointment_page
 from resolvers.context import RequestContext
 from resolvers.patient import ContactPointValue, PatientValue, general_practitioners
 from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
 
+from .access_log import AccessLogEntry
 from .appointments import Appointment, AppointmentsWhen
 from .common import Address, FhirDate, HumanName, Identifier
 from .connection import Connection, build, selects
@@ -166,6 +168,24 @@ class Patient:
             total=selects(info, "totalCount"),
         )
         return build(page, Appointment.from_value)
+
+    @strawberry.field(
+        description=(
+            "Who viewed or changed this record through the portal, newest first (FHIR AuditEvent); the "
+            "patient's own record only (FORBIDDEN for proxies). Staff access in the EHR shows when the EHR "
+            "records AuditEvents for it."
+        )
+    )
+    async def access_log(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[AccessLogEntry]:
+        page = await access_log(
+            info.context, self.id, first=first, after=after, total=selects(info, "totalCount")
+        )
+        return build(page, AccessLogEntry.from_value)
 
     @classmethod
     def from_value(cls, value: PatientValue) -> Patient:

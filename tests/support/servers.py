@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -177,15 +178,23 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class GatewayProcess:
+    """A gateway running as its own OS process: its base URL and its pid (a test may kill it)."""
+
+    url: str
+    pid: int
+
+
 @contextlib.asynccontextmanager
-async def gateway_process(settings: Settings) -> AsyncIterator[str]:
+async def gateway_process(settings: Settings) -> AsyncIterator[GatewayProcess]:
     """A second gateway as its own OS process (``python -m gateway serve``) with ``settings``.
 
     It shares nothing with the test process but Redis, HAPI and the SMTP server, as a second worker or host
     behind a load balancer would. Its log goes to a temporary file, shown when it fails to start.
 
     Yields:
-        Its base URL.
+        Its base URL and pid.
     """
     port = free_port()
     env = {
@@ -209,7 +218,7 @@ async def gateway_process(settings: Settings) -> AsyncIterator[str]:
                     if (await client.get("/healthz")).status_code == 200:
                         break
                 await asyncio.sleep(0.1)
-        yield base
+        yield GatewayProcess(base, process.pid)
     finally:
         process.terminate()
         await asyncio.to_thread(process.wait, 20)
