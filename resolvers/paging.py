@@ -53,6 +53,7 @@ class ListSpec:
         fixed: Search parameters every list of the connection carries (release rule, status filters).
         sort: ``_sort`` keys, newest first as a rule.
         include: ``_include`` values for the one hop always needed.
+        revinclude: ``_revinclude`` values, for what points at each match (a thread's messages).
         keep: What of a page the resolver shows (applied again after the search; hidden entries are skipped).
     """
 
@@ -62,6 +63,7 @@ class ListSpec:
     sort: tuple[str, ...]
     include: tuple[str, ...] = ()
     keep: Callable[[Resource], bool] = field(default=_always, compare=False)
+    revinclude: tuple[str, ...] = ()
 
     def query(self, filters: SearchParams | None = None) -> ListQuery:
         """One list of this connection: the fixed parameters plus the client's ``filters``.
@@ -87,9 +89,10 @@ class ListQuery:
         """A digest of the connection, type, every search parameter, sort and includes."""
         pairs = sorted(encode_search(self.params, count=None))
         spec = self.spec
-        text = json.dumps(
-            [spec.name, spec.resource_type, pairs, spec.sort, spec.include], separators=(",", ":")
-        )
+        shape: list[Any] = [spec.name, spec.resource_type, pairs, spec.sort, spec.include]
+        if spec.revinclude:  # only when present, so the keys (and cursors) of other lists stay as they were
+            shape.append(spec.revinclude)
+        text = json.dumps(shape, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -110,28 +113,38 @@ class Edge:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One connection page: edges, whether more follow, the total if asked, and what was ``_include``d."""
+    """One connection page: edges, whether more follow, the total if asked, and what was ``_include``d.
+
+    ``end`` is where the next page starts: the last edge's cursor, or, when the guard hid every entry of a
+    page that has more after it, a cursor past them (so the client can go on).
+    """
 
     edges: tuple[Edge, ...]
     has_next: bool
     total: int | None
     included: tuple[Resource, ...] = field(default=())
+    end: str | None = None
 
     def convert(self, make: Callable[[Resource], T | None]) -> Connection[T]:
-        """The page as a connection of plain values (``make`` answers ``None`` for what is not shown)."""
+        """The page as a connection of plain values (``make`` answers ``None`` for what is not shown).
+
+        The end cursor stays after the last entry of the page even when ``make`` leaves that one out.
+        """
         edges = tuple(
             (edge.cursor, value) for edge in self.edges if (value := make(edge.resource)) is not None
         )
-        return Connection(edges, self.has_next, self.total)
+        end = self.edges[-1].cursor if self.edges else self.end
+        return Connection(edges, self.has_next, self.total, end)
 
 
 @dataclass(frozen=True, slots=True)
 class Connection(Generic[T]):
-    """A connection page of plain values: ``(cursor, value)`` edges."""
+    """A connection page of plain values: ``(cursor, value)`` edges and where the next page starts."""
 
     edges: tuple[tuple[str, T], ...]
     has_next: bool
     total: int | None
+    end: str | None = None
 
 
 def check_first(first: int | None) -> int:
@@ -205,6 +218,7 @@ async def fetch(
             total=want_total,
             sort=spec.sort,
             include=spec.include,
+            revinclude=spec.revinclude,
         )
     else:
         try:
@@ -228,7 +242,9 @@ async def fetch(
         return codec.encode(guard.patient_id, payload)
 
     edges = tuple(Edge(cursor(at.skip + i + 1), resource) for i, resource in enumerate(taken))
-    return Page(edges, more_here or page.has_next, total, page.included)
+    has_next = more_here or page.has_next
+    end = edges[-1].cursor if edges else (cursor(len(visible)) if has_next else None)
+    return Page(edges, has_next, total, page.included, end)
 
 
 async def _count(guard: PatientGuard, query: ListQuery) -> int | None:
