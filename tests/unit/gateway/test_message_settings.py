@@ -1,4 +1,4 @@
-"""The messaging settings: pools, text limit and reply promise reach the practice's rules; bad pools refused."""
+"""Messaging settings: pools, text limit and reply promise reach the practice rules; bad pools refused."""
 
 from __future__ import annotations
 
