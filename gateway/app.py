@@ -28,6 +28,7 @@ from resolvers.idempotency import IdempotencyStore
 from resolvers.notices import NOTICES
 from schema import build_schema
 
+from .attachments import AttachmentsEndpoint
 from .health import healthz, readyz
 from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
@@ -170,12 +171,20 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/attachments", AttachmentsEndpoint(settings), methods=["GET", "POST"]),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
-            Middleware(SessionMiddleware, secure_cookie=settings.cookie_secure),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                # Uploads have their own cap (docs/messaging.md); /graphql keeps max_body_bytes.
+                larger={"/attachments": settings.attachment_max_bytes},
+            ),
+            Middleware(
+                SessionMiddleware, secure_cookie=settings.cookie_secure, paths=("/graphql", "/attachments")
+            ),
         ],
         lifespan=lifespan,
     )

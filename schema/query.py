@@ -6,9 +6,11 @@ import strawberry
 
 from resolvers.account import current_viewer
 from resolvers.context import RequestContext
+from resolvers.messages import get_thread
 from resolvers.patient import get_patient
 
 from .account import Viewer
+from .messages import MessageThread
 from .patient import Patient
 
 Info = strawberry.Info[RequestContext, None]
@@ -34,3 +36,13 @@ class Query:
     async def patient(self, info: Info, id: strawberry.ID) -> Patient | None:
         value = await get_patient(info.context, id)
         return Patient.from_value(value) if value else None
+
+    @strawberry.field(
+        description=(
+            "One message thread by its header Communication id, with all its messages. Null when missing or "
+            "outside the viewer's access (the same answer, so existence is not revealed)."
+        )
+    )
+    async def message_thread(self, info: Info, id: strawberry.ID) -> MessageThread | None:
+        value = await get_thread(info.context, id)
+        return MessageThread.from_value(value) if value else None
