@@ -239,8 +239,23 @@ def answering(header: Resource, messages: Sequence[Resource]) -> dict[str, str] 
 
 
 def by_sent(resources: Iterable[Resource]) -> list[Resource]:
-    """Messages oldest first (by ``sent`` as instants, then id)."""
-    return sorted(resources, key=_sent_order)
+    """Messages oldest first: by ``sent`` as instants, then (for equal times) by their ``inResponseTo``
+    chain, then by id."""
+    found = list(resources)
+    answers = {
+        m.id: previous[0].rpartition("/")[2]
+        for m in found
+        if (previous := dt.references(m.get("inResponseTo")))
+    }
+
+    def depth(message_id: str) -> int:
+        steps, seen = 0, {message_id}
+        while (message_id := answers.get(message_id, "")) and message_id not in seen:
+            seen.add(message_id)
+            steps += 1
+        return steps
+
+    return sorted(found, key=lambda m: (_instant(m), depth(m.id), m.id))
 
 
 def _attachment(value: object) -> MessageAttachmentValue | None:
@@ -258,13 +273,11 @@ def _attachment(value: object) -> MessageAttachmentValue | None:
     )
 
 
-def _sent_order(resource: Resource) -> tuple[datetime, str]:
-    """Messages by ``sent`` as instants (offsets differ between writers), then by id; unknown times first."""
+def _instant(resource: Resource) -> datetime:
+    """``sent`` as a UTC instant (writers use different offsets); unknown times first."""
     sent = string(resource.get("sent"))
     try:
         moment = datetime.fromisoformat(sent) if sent else datetime.min
     except ValueError:
         moment = datetime.min
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return (moment, resource.id)
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment

@@ -99,23 +99,28 @@ async def test_send_then_a_practitioner_replies_through_the_staff_cli(
 async def test_read_state_and_the_unread_count(access: AccessPortal, fhir_base_url: str) -> None:
     patient = access.family.patient("pat")
     token = await access.token("pat")
+    before = await unread(access, token, patient)  # the family's thread from the practice: one unread
+    assert before == 1
     sent = await send(access, token, patient)
-    assert await unread(access, token, patient) == 0  # what the patient wrote is not "new" to them
+    assert await unread(access, token, patient) == before  # what the patient wrote is not new to them
     ehr = Ehr(fhir_base_url)
     try:
         staff.reply(ehr, sent["threadId"], "nprivera", "Yes, it was faxed this morning.")
         staff.reply(ehr, sent["threadId"], "drlee", "And a copy is in your documents.")
     finally:
         ehr.close()
-    assert await unread(access, token, patient) == 2
+    assert await unread(access, token, patient) == before + 2
     page = await threads(access, token, patient, unread=True)
-    assert [n["id"] for n in page["nodes"]] == [sent["threadId"]] and page["nodes"][0]["unreadCount"] == 2
+    assert [n["id"] for n in page["nodes"]] == [sent["threadId"], access.family.thread]
+    assert page["nodes"][0]["unreadCount"] == 2
 
     variables = {"patient": patient, "thread": sent["threadId"], "key": new_key()}
     marked = (await access.gql(MARK_READ, variables, token=token)).data("markThreadRead")
     assert marked == {"__typename": "ThreadMarkedRead", "threadId": sent["threadId"], "markedCount": 2}
-    assert await unread(access, token, patient) == 0
-    assert (await threads(access, token, patient, unread=True))["nodes"] == []
+    assert await unread(access, token, patient) == before
+    assert [n["id"] for n in (await threads(access, token, patient, unread=True))["nodes"]] == [
+        access.family.thread
+    ]
     shown = await thread(access, token, sent["threadId"])
     assert shown is not None and all(m["read"] and m["received"] for m in shown["messages"])
     again = (await access.gql(MARK_READ, variables | {"key": new_key()}, token=token)).data("markThreadRead")
