@@ -144,8 +144,11 @@ async def test_attachments_upload_and_download_under_their_own_guards(access: Ac
 
     # Above the 64 KiB cap of /graphql, which keeps its own.
     scan = PDF + b"1" * (100 * 1024)
+    await thread(access, token, "warm-the-scope")
+    access.recorder.clear()
     created = await upload(access, token, patient, scan, "Befund%20M%C3%BCller.pdf")
     assert created.status_code == 201, created.text
+    assert [f"{r.method} {r.url}" for r in access.recorder.requests] == ["POST /fhir/Binary"]
     uploaded = created.json()
     assert uploaded | {"id": "x"} == {
         "id": "x",
@@ -169,8 +172,14 @@ async def test_attachments_upload_and_download_under_their_own_guards(access: Ac
             "size": len(scan),
         }
     ]
+    access.recorder.clear()
     got = await download(access, token, patient, sent["messageId"], uploaded["id"])
     assert got.status_code == 200 and got.content == scan
+    # The message with its thread's header (one search), then the Binary.
+    assert [r.url.split("?")[0] for r in access.recorder.requests] == [
+        "/fhir/Communication",
+        f"/fhir/Binary/{uploaded['id']}",
+    ]
     assert got.headers["content-type"] == "application/pdf"
     assert got.headers["x-content-type-options"] == "nosniff" and got.headers["cache-control"] == "no-store"
     assert got.headers["content-disposition"] == (

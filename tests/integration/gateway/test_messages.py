@@ -16,6 +16,7 @@ from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, new_key
 from tests.integration.gateway.messages_support import (
     MARK_READ,
+    REPLY,
     SEND,
     chart,
     ehr_thread,
@@ -211,3 +212,48 @@ async def test_an_idempotent_retry_creates_one_message(access: AccessPortal, fhi
         and len([c for c in written if "partOf" not in c]) == 1
     )
     assert len(fhir_search(fhir_base_url, "Task", focus=f"Communication/{first['messageId']}")) == 1
+
+
+async def test_what_each_write_costs_upstream(access: AccessPortal, fhir_base_url: str) -> None:
+    patient = chart(fhir_base_url)
+    token = await session_for(access, patient)
+    member = {"careTeamMember": "prac-carmen-rivera"}
+    base = {"patient": patient, "topic": "Hi", "text": "Hello", "recipient": {"pool": "nurse-line"}}
+
+    async def cost(document: str, variables: dict[str, object]) -> tuple[dict[str, object], list[str]]:
+        body, sent = await counted(access, document, variables, token)
+        (result,) = body["data"].values()
+        return result, [s.split("?")[0] for s in sent]
+
+    to_pool, sent = await cost(SEND, base | {"key": new_key()})
+    assert to_pool["__typename"] == "MessageSent" and sent == ["POST /fhir"]  # one transaction
+    to_member, sent = await cost(SEND, base | {"recipient": member, "key": new_key()})
+    assert to_member["__typename"] == "MessageSent" and sent == ["GET /fhir/CareTeam", "POST /fhir"]
+    (written,) = fhir_search(fhir_base_url, "Communication", _id=str(to_member["messageId"]))
+    assert written["recipient"] == [
+        {"reference": "Practitioner/prac-carmen-rivera", "display": "Carmen Rivera, FNP"}
+    ]
+    elsewhere, sent = await cost(
+        SEND, base | {"recipient": {"careTeamMember": "prac-samuel-nguyen"}, "key": new_key()}
+    )
+    assert elsewhere["code"] == "RECIPIENT_UNAVAILABLE" and sent == ["GET /fhir/CareTeam"]
+
+    reply = {"patient": patient, "thread": to_pool["threadId"], "text": "And another thing", "key": new_key()}
+    answered, sent = await cost(REPLY, reply)
+    assert answered["__typename"] == "MessageSent" and sent == ["GET /fhir/Communication", "POST /fhir"]
+    (written,) = fhir_search(fhir_base_url, "Communication", _id=str(answered["messageId"]))
+    assert written["recipient"] == [
+        {"reference": "HealthcareService/hs-mgfm-nurse-line", "display": "Nurse line"}
+    ]
+    marked, sent = await cost(
+        MARK_READ, {"patient": patient, "thread": to_pool["threadId"], "key": new_key()}
+    )
+    assert marked["markedCount"] == 0 and sent == ["GET /fhir/Communication"]  # nothing to write
+    shown, sent = await cost(
+        "query Q($id: ID!) { messageThread(id: $id) { messages { text sender { name } } } }",
+        {"id": to_pool["threadId"]},
+    )
+    # The thread (one search over the scope's compartments), its messages, and the patient's name: the
+    # gateway writes no display for the patient's side, so it is read (batched per type) when selected.
+    assert len(shown["messages"]) == 2 and shown["messages"][0]["sender"]["name"] == "Msg Testcase"
+    assert sent == ["GET /fhir/Communication", "GET /fhir/Communication", "GET /fhir/Patient"]
