@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from access import Upload
@@ -48,24 +48,14 @@ def part(marker: WriteMarker, name: str) -> WriteMarker:
 
 
 def checked_text(text: str, limit: int) -> str:
-    """The message text, unchanged, or BAD_USER_INPUT: empty, longer than ``limit`` characters, or with
+    """The message text, unchanged, or BAD_USER_INPUT: blank, longer than ``limit`` characters, or with
     characters FHIR strings may not hold (controls other than tab and line breaks; lone surrogates)."""
-    if not text.strip():
-        raise BadUserInput("text: write a message")
-    if len(text) > limit:
-        raise BadUserInput(f"text: at most {limit} characters")
-    _storable("text", text, breaks=True)
-    return text
+    return _checked("text", text, limit, breaks=True, blank="write a message")
 
 
 def checked_topic(topic: str) -> str:
     """A new thread's subject line: one line of at most 200 characters."""
-    if not topic.strip():
-        raise BadUserInput("topic: give the message a subject")
-    if len(topic) > MAX_TOPIC:
-        raise BadUserInput(f"topic: at most {MAX_TOPIC} characters")
-    _storable("topic", topic, breaks=False)
-    return topic
+    return _checked("topic", topic, MAX_TOPIC, breaks=False, blank="give the message a subject")
 
 
 def checked_attachment_ids(ids: Sequence[str], limit: int) -> tuple[str, ...]:
@@ -177,6 +167,11 @@ def routing_task(
     }
 
 
+def stamp(ctx: RequestContext, moment: datetime | None = None) -> str:
+    """A FHIR dateTime of now (or ``moment``) with the practice's offset, as the EHR's own times are."""
+    return ctx.practice.local(moment or ctx.auth.clock.now()).isoformat(timespec="seconds")
+
+
 def created_id(location: str | None) -> str:
     """The id in a transaction entry's ``response.location`` (``Type/id/_history/n``)."""
     parts = (location or "").split("/")
@@ -187,12 +182,17 @@ def created_id(location: str | None) -> str:
     raise ValueError("the server did not say where it created the resource")
 
 
-def _storable(name: str, value: str, *, breaks: bool) -> None:
+def _checked(name: str, value: str, limit: int, *, breaks: bool, blank: str) -> str:
+    if not value.strip():
+        raise BadUserInput(f"{name}: {blank}")
+    if len(value) > limit:
+        raise BadUserInput(f"{name}: at most {limit} characters")
     allowed = "\t\n\r" if breaks else ""
     for char in value:
         point = ord(char)
         if (point < 32 and char not in allowed) or point == 0x7F or 0xD800 <= point <= 0xDFFF:
             raise BadUserInput(f"{name}: contains a control character or a broken one; remove it")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +208,7 @@ class Outgoing:
 
     @classmethod
     def now(cls, ctx: RequestContext, guard: PatientGuard, marker: WriteMarker) -> Outgoing:
+        """A message written now by the viewer (the patient, or the proxy's RelatedPerson)."""
         rules, moment = ctx.practice, ctx.auth.clock.now()
         grant = guard.grant
         if grant.is_proxy and not grant.related_person_id:
@@ -218,7 +219,7 @@ class Outgoing:
         return cls(
             guard,
             marker,
-            rules.local(moment).isoformat(timespec="seconds"),
+            stamp(ctx, moment),
             rules.business_days_after(moment, rules.message_reply_business_days),
             rules.urgent_care_notice,
             {"reference": sender},

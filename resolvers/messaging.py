@@ -12,9 +12,10 @@ which is also the due date of the routing Task the office gets.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from access import Capability, Upload
 from fhir_client import Entry
@@ -73,6 +74,7 @@ class Recipient:
     pool: str | None = None
 
 
+R = TypeVar("R")
 SendResult = MessageSent | NotPermitted | RecipientUnavailable | IdempotencyKeyReused
 ReplyResult = MessageSent | NotPermitted | ThreadClosed | IdempotencyKeyReused
 
@@ -170,7 +172,8 @@ async def reply_to_message(
         if isinstance(guard, NotPermitted):
             return guard
         files = await _uploads(ctx, guard, ids)
-        for attempt in range(2):  # the header changed meanwhile (another reply, the office closing it)
+
+        async def once() -> MessageSent | ThreadClosed:
             header, messages = await thread_with_messages(guard, thread_id)
             if header.get("status") in CLOSED:
                 return ThreadClosed()
@@ -184,14 +187,11 @@ async def reply_to_message(
                 f"Communication/{header.id}", previous, to, categories, text, files
             )
             moved = Entry.update({**header.data, "sent": out.at}, if_match=header.version_id)
-            try:
-                results = await guard.transaction([*entries, moved])
-            except WriteConflict:
-                if attempt:
-                    raise
-                continue
+            results = await guard.transaction([*entries, moved])
             return _sent(out, header.id, shapes.created_id(results[0].location))
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        # The header changed meanwhile (another reply, the office closing it): read it again, once.
+        return await _twice(once)
 
     return await idempotent(
         ctx, "replyToMessage", idempotency_key, arguments, (MessageSent, NotPermitted, ThreadClosed), work
@@ -215,24 +215,23 @@ async def mark_thread_read(
         guard = await acting_for(ctx, patient_id, Capability.MESSAGE)
         if isinstance(guard, NotPermitted):
             return guard
-        for attempt in range(2):
+
+        async def once() -> ThreadMarkedRead:
             header, messages = await thread_with_messages(guard, thread_id)
             unread = [m for m in messages if not from_patient_side(m) and m.get("received") is None]
-            if not unread:
-                return ThreadMarkedRead(header.id, 0)
-            now = shapes.Outgoing.now(ctx, guard, marker).at
-            entries = [
-                Entry.update({**m.data, "received": now, "status": "completed"}, if_match=m.version_id)
-                for m in unread
-            ]
-            try:
-                await guard.transaction(entries)
-            except WriteConflict:
-                if attempt:
-                    raise
-                continue
+            if unread:
+                now = shapes.stamp(ctx)
+                await guard.transaction(
+                    [
+                        Entry.update(
+                            {**m.data, "received": now, "status": "completed"}, if_match=m.version_id
+                        )
+                        for m in unread
+                    ]
+                )
             return ThreadMarkedRead(header.id, len(unread))
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        return await _twice(once)
 
     return await idempotent(
         ctx, "markThreadRead", idempotency_key, arguments, (ThreadMarkedRead, NotPermitted), work
@@ -281,3 +280,11 @@ async def _uploads(ctx: RequestContext, guard: PatientGuard, ids: Sequence[str])
 
 def _sent(out: shapes.Outgoing, thread_id: str, message_id: str) -> MessageSent:
     return MessageSent(thread_id, message_id, out.due, out.notice)
+
+
+async def _twice(attempt: Callable[[], Awaitable[R]]) -> R:
+    """Run ``attempt``; once more when its write met a version changed meanwhile (it reads afresh)."""
+    try:
+        return await attempt()
+    except WriteConflict:
+        return await attempt()

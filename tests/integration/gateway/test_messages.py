@@ -9,7 +9,7 @@ import httpx
 from auth import SmtpMailer, SystemClock
 from fhir_client import FhirClient
 from fixtures.staff import messages as staff
-from fixtures.staff.ehr import Ehr
+from fixtures.staff.ehr import Ehr, update
 from gateway.notices import Notifier
 from resolvers.notices import NOTICES
 from tests.integration.auth.helpers import SmtpSink
@@ -257,3 +257,41 @@ async def test_what_each_write_costs_upstream(access: AccessPortal, fhir_base_ur
     # gateway writes no display for the patient's side, so it is read (batched per type) when selected.
     assert len(shown["messages"]) == 2 and shown["messages"][0]["sender"]["name"] == "Msg Testcase"
     assert sent == ["GET /fhir/Communication", "GET /fhir/Communication", "GET /fhir/Patient"]
+
+
+async def test_a_write_that_meets_a_change_made_meanwhile_reads_again(
+    access: AccessPortal, fhir_base_url: str
+) -> None:
+    patient = access.family.patient("pat")
+    token = await access.token("pat")
+    sent = await send(access, token, patient)
+    ehr = Ehr(fhir_base_url)
+    try:
+        staff.reply(ehr, sent["threadId"], "drlee", "First answer.")
+        staff.reply(ehr, sent["threadId"], "drlee", "Second answer.")
+        answers = [
+            m
+            for m in fhir_search(
+                fhir_base_url, "Communication", **{"part-of": f"Communication/{sent['threadId']}"}
+            )
+            if "received" not in m and m["sender"]["reference"].startswith("Practitioner/")
+        ]
+
+        def open_one_in_the_ehr() -> None:  # the patient reads one on another device: a new version
+            first = ehr.read("Communication", answers[0]["id"])
+            ehr.transaction([update({**first, "received": first["sent"], "status": "completed"})])
+
+        access.recorder.before_next("POST", open_one_in_the_ehr)
+        variables = {"patient": patient, "thread": sent["threadId"], "key": new_key()}
+        marked = (await access.gql(MARK_READ, variables, token=token)).data("markThreadRead")
+        assert marked["markedCount"] == 1  # the stale transaction wrote nothing; the second try saw one left
+        assert await unread(access, token, patient) == 1  # the family's own thread only
+
+        access.recorder.before_next("POST", lambda: staff.close(ehr, sent["threadId"]))
+        reply = {"patient": patient, "thread": sent["threadId"], "text": "Thanks!", "key": new_key()}
+        closed = (await access.gql(REPLY, reply, token=token)).data("replyToMessage")
+        assert closed["code"] == "THREAD_CLOSED"
+    finally:
+        ehr.close()
+    shown = await thread(access, token, sent["threadId"])
+    assert shown is not None and [m["text"] for m in shown["messages"]][-1] == "Second answer."
