@@ -31,6 +31,7 @@ from .context import RequestContext
 from .errors import BadUserInput
 from .guard import NotInScope
 from .ids import fhir_id
+from .message_shapes import stamp
 from .message_values import thread_of
 from .permits import acting_for
 from .problems import NotPermitted
@@ -121,7 +122,7 @@ async def upload(
         size=len(data),
         title=name,
         sha1=base64.b64encode(hashlib.sha1(data, usedforsecurity=False).digest()).decode("ascii"),
-        created=ctx.practice.local(ctx.auth.clock.now()).isoformat(timespec="seconds"),
+        created=stamp(ctx),
     )
     await ctx.access.uploads.record(viewer.account.id, ticket)
     return Uploaded(ticket.id, name, content_type, len(data))
