@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -164,6 +165,9 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             continue
         if hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
+        if isinstance(value, list | tuple | dict):  # complex settings are JSON in the environment
+            env[f"PORTAL_{name.upper()}"] = json.dumps(value, default=str)
+            continue
         env[f"PORTAL_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
     return env
 
