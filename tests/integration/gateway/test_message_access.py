@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from fixtures import catalog
 from tests.integration.gateway.access_support import AccessPortal, new_key
 from tests.integration.gateway.messages_support import (
     MARK_READ,
@@ -23,7 +24,7 @@ from tests.integration.gateway.messages_support import (
     unread,
     upload,
 )
-from tests.integration.gateway.records_support import put
+from tests.integration.gateway.records_support import put, session_for
 
 
 async def test_a_proxy_writes_as_the_proxy_about_the_patient(
@@ -203,3 +204,18 @@ async def test_another_patients_thread_and_attachment_ids_answer_like_missing_on
     assert attached[0].body["errors"][0]["message"] == attached[1].body["errors"][0]["message"]
     for request in access.recorder.requests:
         assert f"Patient/{patient}" not in request.url and uploaded["id"] not in request.url, request.url
+
+
+async def test_the_fixture_threads_read_as_the_portal_shows_them(access: AccessPortal) -> None:
+    marcus = await session_for(access, "pat-marcus-johnson")
+    page = await threads(access, marcus, "pat-marcus-johnson")
+    (metformin,) = [n for n in page["nodes"] if n["id"] == "msg-marcus-johnson-metformin"]
+    assert metformin["unreadCount"] == 1 and metformin["status"] == "OPEN"
+    assert metformin["lastMessage"]["id"] == catalog.UNREAD_REPLY
+    assert metformin["lastMessage"]["sender"]["name"] == "Carmen Rivera, FNP"
+    # Maria, as Leo's parent, sees the thread she wrote as his proxy.
+    maria = await session_for(access, catalog.MARIA, catalog.MARIA_PERSON)
+    shown = await thread(access, maria, catalog.PROXY_THREAD)
+    assert shown is not None and shown["patientId"] == catalog.LEO
+    assert shown["messages"][0]["sender"]["kind"] == "PROXY"
+    assert shown["messages"][0]["sender"]["reference"] == "RelatedPerson/rp-maria-for-leo"
