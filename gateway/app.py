@@ -30,6 +30,7 @@ from resolvers.idempotency import IdempotencyStore
 from resolvers.notices import NOTICES
 from schema import build_schema
 
+from .attachments import AttachmentsEndpoint
 from .audit import AuditWriter
 from .health import healthz, readyz
 from .logs import quiet_library_loggers
@@ -190,13 +191,21 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/attachments", AttachmentsEndpoint(settings), methods=["GET", "POST"]),
         ],
         middleware=[
             *proxies,
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
-            Middleware(SessionMiddleware, secure_cookie=settings.cookie_secure),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                # Uploads have their own cap (docs/messaging.md); /graphql keeps max_body_bytes.
+                larger={"/attachments": settings.attachment_max_bytes},
+            ),
+            Middleware(
+                SessionMiddleware, secure_cookie=settings.cookie_secure, paths=("/graphql", "/attachments")
+            ),
         ],
         lifespan=lifespan,
     )

@@ -9,6 +9,8 @@ patient is outside the scope, exactly as for a missing id. Through it:
   (shared directory types excepted for includes); others are dropped and logged as ``guard.dropped``
   security events;
 - a read by id of a resource outside the compartment answers ``None``, like a missing id;
+- a type reached only through a holder (``access.ATTACHED``: a message's Binary) is read only as an
+  attachment of a holder the viewer may see (``attachment``), never by id alone;
 - proxies never see resources labelled restricted (``meta.security`` R/V), nor, under the teen rule, the
   messages the teen sent;
 - writes need a capability beyond READ, and what is written must be in the compartment; the one way to
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from access import (
+    ATTACHED,
     COMPARTMENT,
     DIRECTORY_TYPES,
     SHARED_CHANGES,
@@ -37,6 +40,7 @@ from access import (
     SharedChange,
     belongs,
     declared,
+    holds,
     restricted,
     sent_by_patient,
 )
@@ -170,6 +174,26 @@ class PatientGuard:
             shown = resource if resource is not None and self._visible(resource, include=False) else None
             seen.extend([shown.reference] if shown is not None else [])
         return shown
+
+    async def attachment(self, holder: Resource, resource_type: str, resource_id: str) -> Resource | None:
+        """A resource of a type reached only through a holder (``access.ATTACHED``), read as ``holder``'s.
+
+        ``None`` unless ``holder`` is a resource of this patient the viewer may see, of a type declared to
+        hold ``resource_type``, that names ``resource_type/resource_id`` in its declared element, and the
+        resource itself names the patient and is not hidden from the viewer (missing and deleted alike).
+
+        Raises:
+            ValueError: ``resource_type`` is not declared in ``access.ATTACHED`` (a programming error).
+        """
+        if resource_type not in ATTACHED:
+            raise ValueError(f"{resource_type} is not reached through a holder")
+        if not self._visible(holder, include=False) or not holds(holder, resource_type, resource_id):
+            return None
+        try:
+            resource = await self._fhir.read(resource_type, resource_id)
+        except (FhirNotFound, FhirGone):
+            return None
+        return resource if self._visible(resource, include=False) else None
 
     async def search(
         self, resource_type: str, params: SearchParams | None = None, **options: Unpack[SearchOptions]

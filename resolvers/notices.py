@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from fhir_client import Resource, SearchParams
 
+from .message_values import patient_of_reply
+
 
 @dataclass(frozen=True, slots=True)
 class Notice:
@@ -35,5 +37,15 @@ class Notice:
     body: str
 
 
-NOTICES: tuple[Notice, ...] = ()
+MESSAGE_REPLY = Notice(
+    name="message-reply",
+    resource_type="Communication",
+    params={"part-of:missing": "false"},
+    patient_of=patient_of_reply,  # an unread message of a thread from the practice, to the patient
+    subject="New message from {practice}",
+    body="You have a new message from {practice}.",
+)
+"""A message from the practice in a thread (docs/messaging.md); the mail says nothing of it."""
+
+NOTICES: tuple[Notice, ...] = (MESSAGE_REPLY,)
 """Every notice of every feature (features add theirs here)."""

@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
-from resolvers import records
+from resolvers import messages, records
 from resolvers.access_log import access_log
 from resolvers.appointments import appointment_page
 from resolvers.context import RequestContext
@@ -20,6 +20,15 @@ from .appointments import Appointment, AppointmentsWhen
 from .common import Address, FhirDate, HumanName, Identifier
 from .connection import Connection, build, selects
 from .datatypes import Provider, provider
+from .messages import (
+    FolderArgument,
+    MessageFolder,
+    MessageRecipient,
+    MessageThread,
+    UnreadArgument,
+    message_recipients,
+    message_threads,
+)
 from .observation import Observation, ObservationCategory
 from .records import AllergyIntolerance, CareTeam, Condition, Immunization
 from .report import DiagnosticReport, ResultCategory
@@ -186,6 +195,29 @@ class Patient:
             info.context, self.id, first=first, after=after, total=selects(info, "totalCount")
         )
         return build(page, AccessLogEntry.from_value)
+
+    @strawberry.field(
+        description="Message threads (header Communications and their messages), newest activity first."
+    )
+    async def message_threads(
+        self,
+        info: Info,
+        folder: FolderArgument = MessageFolder.ALL,
+        unread_only: UnreadArgument = False,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[MessageThread]:
+        return await message_threads(info, self.id, folder, unread_only, first, after)
+
+    @strawberry.field(description="Messages from the practice to the patient not yet read (no received).")
+    async def unread_message_count(self, info: Info) -> int:
+        return await messages.unread_count(info.context, self.id)
+
+    @strawberry.field(
+        description="Whom the patient may write to: care team, its members, the practice's pools."
+    )
+    async def message_recipients(self, info: Info) -> list[MessageRecipient]:
+        return await message_recipients(info, self.id)
 
     @classmethod
     def from_value(cls, value: PatientValue) -> Patient:
