@@ -87,7 +87,7 @@ class AttachmentsEndpoint:
             )
         ctx = request_context(request, self.settings, self.practice, self.cursor_key)
         response = await self._answer(request, ctx, patient_id)
-        # As for /graphql: no file leaves, and no upload is confirmed, before its access is on the audit queue.
+        # As for /graphql: no file leaves, and no upload is confirmed, before its access is queued for audit.
         await ctx.audit.flush()
         return response
 
