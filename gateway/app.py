@@ -10,6 +10,9 @@ from datetime import timedelta
 from typing import TypedDict
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
@@ -18,6 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import access
 import auth
 from fhir_client import (
+    CircuitBreaker,
     ClientOptions,
     FhirClient,
     Limits,
@@ -39,6 +43,7 @@ from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
 from .middleware.session import SessionMiddleware
 from .notices import Notifier
+from .periodic import Periodic
 from .settings import Settings
 from .view import GraphQLView
 
@@ -57,7 +62,11 @@ class State(TypedDict):
 
 @asynccontextmanager
 async def services(
-    settings: Settings, *, clock: auth.Clock | None = None, mailer: auth.Mailer | None = None
+    settings: Settings,
+    *,
+    clock: auth.Clock | None = None,
+    mailer: auth.Mailer | None = None,
+    background: bool = True,
 ) -> AsyncIterator[State]:
     """Open the shared clients and the ``auth`` services; close them on exit (the app lifespan, the CLI).
 
@@ -65,6 +74,7 @@ async def services(
         settings: The gateway settings.
         clock: The time source of sessions and tickets (tests pass a ``ManualClock``).
         mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
+        background: Run the notifier and the audit writer (the app; a CLI command needs neither).
 
     Yields:
         The root ``FhirClient``, the Redis pool, ``Auth``, ``Access`` and the idempotency store.
@@ -85,6 +95,10 @@ async def services(
         str(settings.redis_url),
         socket_timeout=settings.redis_timeout,
         socket_connect_timeout=settings.redis_timeout,
+        # A connection that a Redis restart or failover closed is retried on a new one, a few times, quickly:
+        # a restart then costs no request. Redis that stays down still fails the request (fail closed).
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[RedisConnectionError],
     )
     async with make_http_client(timeout=timeout, limits=limits) as http:
         fhir = FhirClient(
@@ -95,6 +109,11 @@ async def services(
                 timeout=timeout, deadline=settings.fhir_deadline, log_phi=settings.development
             ),
             auth=auth_from_settings(settings.fhir_auth_settings()),
+            # One breaker per process, shared by every request (for_request keeps it).
+            breaker=CircuitBreaker(
+                failure_threshold=settings.fhir_breaker_failures,
+                reset_after=settings.fhir_breaker_reset_seconds,
+            ),
         )
         service = auth.build_auth(
             redis,
@@ -127,11 +146,13 @@ async def services(
         )
         audit = AuditQueue(redis, settings.auth_key_prefix, limit=settings.audit_queue_limit)
         writer = AuditWriter(fhir.for_request("audit"), audit, batch=settings.audit_batch_size)
-        tasks: list[asyncio.Task[None]] = []
-        if settings.notices_interval_seconds > 0 and NOTICES:
-            tasks.append(asyncio.create_task(notifier.run_forever(settings.notices_interval_seconds)))
-        if settings.audit_interval_seconds > 0:
-            tasks.append(asyncio.create_task(writer.run_forever(settings.audit_interval_seconds)))
+        jobs: list[Periodic] = []
+        if background and settings.notices_interval_seconds > 0 and NOTICES:
+            jobs.append(Periodic("notices", notifier.run_once, settings.notices_interval_seconds))
+        if background and settings.audit_interval_seconds > 0:
+            jobs.append(Periodic("audit", writer.run_once, settings.audit_interval_seconds))
+        for job in jobs:
+            job.start()
         try:
             yield {
                 "fhir": fhir,
@@ -143,10 +164,8 @@ async def services(
                 "audit_writer": writer,
             }
         finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for job in jobs:
+                await job.stop()
             # Work accepted before shutdown (mail, reset and recovery lookups) still runs; it needs Redis.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.shutdown_grace_seconds):

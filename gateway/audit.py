@@ -10,14 +10,13 @@ the EHR is down the notes wait in Redis (AOF in production), and the writer trie
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
 import socket
 from typing import Any
 
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
 
 from fhir_client import Entry, FhirClient, FhirError
 from resolvers.audit import AuditNote, AuditQueue, audit_event
@@ -73,13 +72,6 @@ class AuditWriter:
             await self._queue.redis.xack(self._queue.key, AuditQueue.GROUP, *ids)
             await self._queue.redis.xdel(self._queue.key, *ids)
             written += len(entries)
-
-    async def run_forever(self, interval: float) -> None:
-        """``run_once`` every ``interval`` seconds until cancelled (the app lifespan's background task)."""
-        while True:
-            with contextlib.suppress(RedisError, OSError):  # Redis away: nothing to read; try again
-                await self.run_once()
-            await asyncio.sleep(interval)
 
     async def backlog(self) -> dict[str, int]:
         """What waits: notes in the stream and notes claimed by a writer but not acknowledged."""

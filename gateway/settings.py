@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     fhir_pool_timeout: float = Field(default=2.0, gt=0, le=30)
     fhir_max_connections: int = Field(default=50, ge=1, le=1000)
     fhir_deadline: float = Field(default=20.0, gt=0, le=120)
+    # The circuit breaker of the EHR: consecutive failures that open it, and seconds until one probe.
+    fhir_breaker_failures: int = Field(default=5, ge=1, le=100)
+    fhir_breaker_reset_seconds: float = Field(default=30.0, ge=0.1, le=600)
 
     # Upstream authentication to the EHR (docs/fhir-client.md): none, basic, bearer or SMART Backend Services.
     fhir_auth: Literal["none", "basic", "bearer", "smart"] = "none"

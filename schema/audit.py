@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import GraphQLError
 from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
 
@@ -35,4 +35,9 @@ class AuditFlush(SchemaExtension):
                 "The portal cannot record access right now. Please try again later.",
                 extensions={"code": ErrorCode.UPSTREAM_UNAVAILABLE.value},
             )
-            self.execution_context.result = ExecutionResult(data=None, errors=[error])
+            result = self.execution_context.result
+            if result is None:  # nothing ran: nothing to withhold
+                return
+            # In place: Strawberry returns this same object (as PublicErrors changes its errors in place).
+            result.data = None
+            result.errors = [error]
