@@ -101,6 +101,13 @@ NESTED: dict[str, Case] = {
     "Observation.performer": _of_patient("observations { nodes { performer { __typename } } }"),
     "Patient.appointments": _of_patient("appointments { nodes { id clinician { practitioner { id } } } }"),
     "Appointment.calendarFile": _of_patient("appointments { nodes { calendarFile } }"),
+    # The access log is the patient's own: proxies get FORBIDDEN (with the rest of the patient's data).
+    "Patient.accessLog": Case(
+        "query Q($id: ID!) { patient(id: $id) { accessLog { nodes { action actor { kind } } } } }",
+        _pat,
+        _signed_in("ok", read_only="FORBIDDEN", scheduling="FORBIDDEN", revoked="null", unrelated="null"),
+        root="patient",
+    ),
     "Patient.messageThreads": _of_patient("messageThreads { nodes { id lastMessage { text } } }"),
     "Patient.unreadMessageCount": _of_patient("unreadMessageCount"),
     "Patient.messageRecipients": _of_patient("messageRecipients { kind id name }"),
