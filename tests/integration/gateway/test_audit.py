@@ -34,6 +34,11 @@ INVITE = (
     'mutation($key: String!) { inviteProxy(email: "aud@example.test", accessLevel: READ_ONLY, '
     "idempotencyKey: $key) { __typename ... on ProxyInvited { proxyId } } }"
 )
+SEND = (
+    'mutation($id: ID!, $key: String!) { sendMessage(patientId: $id, recipient: { pool: "front-desk" }, '
+    'topic: "Parking", text: "Where do I park?", idempotencyKey: $key) '
+    "{ __typename ... on MessageSent { threadId } } }"
+)
 LOG = """
 query($id: ID!) { patient(id: $id) { accessLog(first: 50) {
   nodes { recorded action resourceTypes succeeded actor { kind name relationship } }
@@ -79,6 +84,9 @@ async def test_each_features_reads_and_writes_leave_audit_events(
     appointment = booked.body["data"]["bookAppointment"]["appointment"]["id"]
     invited = await access.gql(INVITE, {"key": new_key()}, token=token)
     proxy = invited.body["data"]["inviteProxy"]["proxyId"]
+    sent = await access.gql(SEND, {"id": patient, "key": new_key()}, token=token)
+    assert sent.body["data"]["sendMessage"]["__typename"] == "MessageSent", sent.body
+    thread = sent.body["data"]["sendMessage"]["threadId"]
     written = await _writer(access, http, fhir_base_url).run_once()
     assert written >= 5  # the viewer's patients, the Patient, two lists, the slot's booking, the invitation
     events = [_summary(e) for e in await _events(http, fhir_base_url, patient)]
