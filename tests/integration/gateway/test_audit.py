@@ -101,6 +101,7 @@ async def test_each_features_reads_and_writes_leave_audit_events(
     assert any(
         who == me and action == "E" and f"RelatedPerson/{proxy}" in whats for who, action, whats in events
     )
+    assert any(f"Communication/{thread}" in whats for who, action, whats in events if who == me)
     # The query is recorded with the search, and the event's own reads are not audited again.
     raw = await _events(http, fhir_base_url, patient)
     queries = [base64.b64decode(e["query"]).decode() for ev in raw for e in ev["entity"] if "query" in e]
