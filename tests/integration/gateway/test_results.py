@@ -96,7 +96,7 @@ async def test_release_rule_on_the_fixtures(access: AccessPortal) -> None:
     # Never even fetched: the rule is part of the search.
     body, sent = await counted(access, RESULTS, {"id": "pat-walter-schmidt"}, walter)
     search = next(s for s in sent if "/DiagnosticReport?" in s)
-    assert "status=final,amended,corrected,preliminary" in search
+    assert "status:not=registered,partial,appended,cancelled,entered-in-error,unknown" in search
     assert "_tag:not=urn:portal-gateway:release-hold|hold" in search
 
 
