@@ -41,6 +41,7 @@ from .logs import quiet_library_loggers
 from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
+from .middleware.server_timing import ServerTimingMiddleware
 from .middleware.session import SessionMiddleware
 from .notices import Notifier
 from .periodic import Periodic
@@ -215,6 +216,7 @@ def create_app(
         middleware=[
             *proxies,
             Middleware(RequestIdMiddleware),
+            *([Middleware(ServerTimingMiddleware)] if settings.timing else []),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
             Middleware(
                 BodyLimitMiddleware,

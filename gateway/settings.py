@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     max_directives: int = Field(default=50, ge=1, le=1000)
     # One response key per selection set at most this often (repeats merge anyway; they only cost).
     max_repeated_fields: int = Field(default=3, ge=1, le=100)
+    # Server-Timing on every answer (CPU per phase, upstream requests: docs/performance.md); default: on in
+    # development only.
+    server_timing: bool | None = None
 
     # Accounts and sessions (docs/auth.md section 2 has the reasons for every default).
     practice_code: str = Field(default="MGFM42", min_length=1, max_length=64)
@@ -192,6 +195,11 @@ class Settings(BaseSettings):
     def development(self) -> bool:
         """True only in the development environment (GraphiQL, introspection, GET queries)."""
         return self.environment == "development"
+
+    @property
+    def timing(self) -> bool:
+        """Whether answers carry ``Server-Timing`` (the setting, else development only)."""
+        return self.development if self.server_timing is None else self.server_timing
 
     @property
     def fhir_base(self) -> str:

@@ -19,6 +19,7 @@ from resolvers.audit import AuditTrail
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode
 from resolvers.practice import PracticeRules
+from resolvers.timings import CURRENT, phase
 from resolvers.viewer import SessionState
 from schema import PortalSchema
 
@@ -45,6 +46,11 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.settings = settings
         self.cursor_key = settings.cursor_secret()
         self.practice = settings.practice_rules()
+
+    def encode_json(self, data: object) -> str | bytes:
+        """Serialize an answer (timed as the ``serialize`` phase when Server-Timing is on)."""
+        with phase("serialize"):
+            return super().encode_json(data)
 
     def decode_json(self, data: str | bytes) -> object:
         """Parse a request body; bytes that are not UTF-8 are malformed JSON (400), not a crash (500)."""
@@ -103,10 +109,13 @@ def request_context(
     session: SessionState = state.get("session") or SessionState()
     # The socket's address, or the client's as a trusted proxy forwarded it (create_app).
     client_ip = request.client.host if request.client else None
+    # Shares the pool, breaker and credentials; has this request's own loaders and call counter.
+    fhir = root.for_request(request_id)
+    if (timings := CURRENT.get()) is not None:
+        timings.upstream = fhir.calls
     return RequestContext(
         request_id=request_id,
-        # Shares the pool, breaker and credentials; has this request's own loaders and call counter.
-        _fhir=root.for_request(request_id),
+        _fhir=fhir,
         development=settings.development,
         auth=service,
         access=shared_access,

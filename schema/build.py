@@ -21,6 +21,7 @@ from .errors import PortalSchema, PublicErrors
 from .limits import DepthLimit, DocumentLimits
 from .mutation import Mutation
 from .query import Query
+from .timing import PhaseTimings
 
 
 def build_schema(settings: SchemaSettings) -> PortalSchema:
@@ -48,6 +49,8 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
     ]
     if not settings.development:
         extensions.append(DisableIntrospection)
+    if settings.timing:
+        extensions.append(PhaseTimings)
     return PortalSchema(
         query=Query,
         mutation=Mutation,
