@@ -112,7 +112,8 @@ class RequestContext:
 
         Raises:
             NotInScope: NOT_FOUND when the patient is not in the viewer's scope (nothing is sent upstream).
-            Forbidden: The patient is in scope but the level lacks ``capability``.
+            Forbidden: The patient is in scope but the level lacks ``capability`` (at this practice:
+                ``PracticeRules.capabilities``).
             PublicError: BAD_USER_INPUT for a malformed id; as ``require_viewer`` without a viewer.
         """
         wanted = fhir_id(patient_id)
@@ -120,7 +121,7 @@ class RequestContext:
         grant = scope.grant_for(wanted)
         if grant is None:
             raise NotInScope()
-        if capability not in grant.capabilities:
+        if capability not in self.practice.capabilities(grant.level):
             raise Forbidden("Your access to this patient does not include this.")
         return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
 
@@ -143,7 +144,7 @@ class RequestContext:
         guards = [
             PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
             for grant in scope.grants
-            if capability in grant.capabilities
+            if capability in self.practice.capabilities(grant.level)
         ]
         return await find_in_compartments(self._fhir, guards, resource_type, wanted)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from access import Level
 from auth import FileOutboxMailer, SmtpMailer
 from gateway import create_app
 from gateway.settings import DEVELOPMENT_IP_HASH_KEY, Settings
@@ -69,3 +70,11 @@ def test_out_of_range_values_are_refused() -> None:
     for values in ({"session_idle_minutes": 0}, {"lockout_threshold": 0}, {"reset_url_template": "x"}):
         with pytest.raises(ValueError):
             _settings(**values)
+
+
+def test_refill_levels_reach_the_practice_rules_and_never_include_read_only() -> None:
+    assert _settings().practice_rules().refill_levels == {Level.SELF, Level.SCHEDULING_MESSAGING}
+    assert _settings(refill_levels=["SELF"]).practice_rules().refill_levels == {Level.SELF}
+    assert _settings(refill_due_business_days=5).practice_rules().refill_due_business_days == 5
+    with pytest.raises(ValueError):
+        _settings(refill_levels=["READ_ONLY"])
