@@ -10,12 +10,14 @@ import strawberry
 
 from resolvers import records
 from resolvers.context import RequestContext
+from resolvers.medications import medications_page
 from resolvers.patient import AddressValue, ContactPointValue, PatientValue, general_practitioners
 from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
 
 from .common import FhirDate, HumanName, Identifier
 from .connection import Connection, build, selects
 from .datatypes import Provider, provider
+from .medications import MedicationListStatus, MedicationRequest
 from .observation import Observation, ObservationCategory
 from .records import AllergyIntolerance, CareTeam, Condition, Immunization
 from .report import DiagnosticReport, ResultCategory
@@ -164,6 +166,26 @@ class Patient:
     ) -> Connection[Observation]:
         filters = Filters(category.value if category else None, code, date_from, date_to)
         return await _released(info, self.id, OBSERVATIONS, filters, Observation.from_value, first, after)
+
+    @strawberry.field(
+        description=(
+            "Prescriptions (FHIR MedicationRequest orders), newest first, with their drug, dosage, "
+            "prescriber and whether a renewal may be requested."
+        )
+    )
+    async def medications(
+        self,
+        info: Info,
+        status: MedicationListStatus = MedicationListStatus.ACTIVE,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[MedicationRequest]:
+        active_only = status == MedicationListStatus.ACTIVE
+        total = selects(info, "totalCount")
+        page = await medications_page(
+            info.context, self.id, active_only=active_only, first=first, after=after, total=total
+        )
+        return build(page, MedicationRequest.from_value)
 
     @classmethod
     def from_value(cls, value: PatientValue) -> Patient:

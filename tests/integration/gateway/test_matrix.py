@@ -98,6 +98,9 @@ NESTED: dict[str, Case] = {
     "DiagnosticReport.result": _of_patient("results { nodes { result { id } } }"),
     "DiagnosticReport.performer": _of_patient("results { nodes { performer { __typename } } }"),
     "Observation.performer": _of_patient("observations { nodes { performer { __typename } } }"),
+    "Patient.medications": _of_patient("medications(status: ALL) { totalCount nodes { id renewable } }"),
+    "MedicationRequest.medication": _of_patient("medications { nodes { medication { code { text } } } }"),
+    "MedicationRequest.prescriber": _of_patient("medications { nodes { prescriber { __typename } } }"),
 }
 ROOT: dict[str, Case] = {
     "viewer": Case(
