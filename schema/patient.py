@@ -12,6 +12,7 @@ from resolvers import records
 from resolvers.context import RequestContext
 from resolvers.medications import medications_page
 from resolvers.patient import AddressValue, ContactPointValue, PatientValue, general_practitioners
+from resolvers.refill_requests import refill_requests_page
 from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
 
 from .common import FhirDate, HumanName, Identifier
@@ -20,6 +21,7 @@ from .datatypes import Provider, provider
 from .medications import MedicationListStatus, MedicationRequest
 from .observation import Observation, ObservationCategory
 from .records import AllergyIntolerance, CareTeam, Condition, Immunization
+from .refill_requests import RefillRequest
 from .report import DiagnosticReport, ResultCategory
 
 Info = strawberry.Info[RequestContext, None]
@@ -186,6 +188,17 @@ class Patient:
             info.context, self.id, active_only=active_only, first=first, after=after, total=total
         )
         return build(page, MedicationRequest.from_value)
+
+    @strawberry.field(description="Prescription renewal requests (FHIR Task, code renewal), newest first.")
+    async def refill_requests(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[RefillRequest]:
+        total = selects(info, "totalCount")
+        page = await refill_requests_page(info.context, self.id, first=first, after=after, total=total)
+        return build(page, RefillRequest.from_value)
 
     @classmethod
     def from_value(cls, value: PatientValue) -> Patient:
