@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fhir_client import Resource, SearchParams
+from fhir_client import AnyOf, Resource, SearchParams
+
+from .datatypes import references
+from .medications import RENEWAL, ref_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,5 +38,20 @@ class Notice:
     body: str
 
 
-NOTICES: tuple[Notice, ...] = ()
+def _for_patient(task: Resource) -> str | None:
+    refs = references(task.get("for"))
+    return ref_id(refs[0], "Patient") if refs else None
+
+
+RENEWAL_DECIDED = Notice(
+    name="renewal-decided",
+    resource_type="Task",
+    params={"code": RENEWAL, "status": AnyOf("completed", "rejected")},
+    patient_of=_for_patient,
+    subject="New message from {practice}",
+    body="You have a new message from {practice} in the patient portal.",
+)
+"""The prescriber approved or denied a renewal request (docs/medications.md); the decision's message waits."""
+
+NOTICES: tuple[Notice, ...] = (RENEWAL_DECIDED,)
 """Every notice of every feature (features add theirs here)."""
