@@ -16,6 +16,7 @@ from access import CAPABILITIES, Capability, Level
 # also book and message for them; a read-only proxy only reads.
 DEFAULT_REFILL_LEVELS = frozenset({Level.SELF, Level.SCHEDULING_MESSAGING})
 
+
 @dataclass(frozen=True, slots=True)
 class PracticeRules:
     """The practice's policy.

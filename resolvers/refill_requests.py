@@ -165,6 +165,13 @@ class RefillRequestValue:
         return None
 
 
+def due_date(task: Resource) -> str | None:
+    """When the practice means to have answered (``Task.restriction.period.end``)."""
+    restriction = task.get("restriction")
+    period = dt.period(restriction.get("period")) if isinstance(restriction, Mapping) else None
+    return period.end if period else None
+
+
 def _note(task: Resource) -> str | None:
     # Only what the requester wrote (the portal's note for the pharmacy), never the clinic's own notes.
     for note in objects(task.get("note")):
@@ -187,15 +194,13 @@ def refill_request_value(task: Resource, page: RefillPage) -> RefillRequestValue
     order_id = focus_id(task)
     if state is None or not isinstance(status, str) or page.order(order_id) is None:
         return None
-    restriction = task.get("restriction")
-    period = dt.period(restriction.get("period")) if isinstance(restriction, Mapping) else None
     return RefillRequestValue(
         id=task.id,
         state=state,
         status=status,
         requested_at=string(task.get("authoredOn")),
         last_modified=string(task.get("lastModified")),
-        due_date=period.end if period else None,
+        due_date=due_date(task),
         pharmacy_note=_note(task),
         reason=_said(dt.concept(task.get("statusReason"))),
         order_id=order_id,

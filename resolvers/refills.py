@@ -25,7 +25,7 @@ from .ids import fhir_id
 from .medications import OPEN, RENEWAL_SYSTEM, NotRenewableReason, is_renewal, order_problem, ref_id
 from .permits import acting_for
 from .problems import IdempotencyKeyReused, NotPermitted
-from .refill_requests import RefillRequestState, state_of
+from .refill_requests import RefillRequestState, due_date, state_of
 from .values import objects, string
 
 MAX_NOTE = 1000
@@ -196,14 +196,12 @@ def _marked(task: Resource, marker: WriteMarker) -> bool:
 
 
 def _requested(task: Resource, order_id: str) -> RefillRequested:
-    restriction = task.get("restriction")
-    period = dt.period(restriction.get("period")) if isinstance(restriction, Mapping) else None
     return RefillRequested(
         id=task.id,
         medication_request_id=order_id,
         state=state_of(task) or RefillRequestState.REQUESTED,
         requested_at=string(task.get("authoredOn")),
-        due_date=period.end if period else None,
+        due_date=due_date(task),
     )
 
 

@@ -123,17 +123,17 @@ def renewal_tasks(base: str, patient: str) -> list[dict[str, Any]]:
     )
 
 
+def refill(patient: str, order_id: str, note: str | None = None) -> dict[str, Any]:
+    """The variables of ``REQUEST``, with a new idempotency key."""
+    return {"patient": patient, "order": order_id, "note": note, "key": new_key()}
+
+
 async def request(
-    access: AccessPortal,
-    token: str,
-    patient: str,
-    order_id: str,
-    note: str | None = None,
-    key: str | None = None,
+    access: AccessPortal, token: str, patient: str, order_id: str, note: str | None = None
 ) -> dict[str, Any]:
     """``requestRefill``'s result (asserting no errors)."""
-    variables = {"patient": patient, "order": order_id, "note": note, "key": key or new_key()}
-    result: dict[str, Any] = (await access.gql(REQUEST, variables, token)).data("requestRefill")
+    reply = await access.gql(REQUEST, refill(patient, order_id, note), token)
+    result: dict[str, Any] = reply.data("requestRefill")
     return result
 
 

@@ -19,6 +19,7 @@ from tests.integration.gateway.medications_support import (
     REFILLS,
     REQUEST,
     order,
+    refill,
     renewal_tasks,
     request,
     writes,
@@ -123,7 +124,7 @@ async def test_an_inactive_or_stopped_order_is_refused(access: AccessPortal, fhi
 async def test_a_retry_with_the_same_key_creates_one_task(access: AccessPortal, fhir_base_url: str) -> None:
     f = access.family
     patient, token, key = f.patient("pat"), await access.token("pat"), new_key()
-    variables = {"patient": patient, "order": f.medication_request, "note": None, "key": key}
+    variables = refill(patient, f.medication_request) | {"key": key}
     for _ in range(3):  # HAPI creates the Task on the first try; no answer of any try reaches the gateway
         access.recorder.lose_next_answer("POST")
     lost = await access.gql(REQUEST, variables, token)
@@ -189,24 +190,14 @@ async def test_another_patients_order_answers_like_a_missing_id(
     await _warm(access, token)
     answers = []
     for other in (catalog.RENEWABLE_MEDICATION, f"{f.run}-no-such-order"):
-        variables = {"patient": patient, "order": other, "note": None, "key": new_key()}
         access.recorder.clear()
-        reply = await access.gql(REQUEST, variables, token)
+        reply = await access.gql(REQUEST, refill(patient, other), token)
         answers.append((reply.codes, reply.body["errors"][0]["message"]))
         assert len(access.recorder.requests) == 1 and writes(access) == []
     assert answers[0] == answers[1] == (["NOT_FOUND"], "Not found.")
     # Another patient's id as the patient: outside the scope, refused before anything is sent.
     access.recorder.clear()
-    reply = await access.gql(
-        REQUEST,
-        {
-            "patient": "pat-marcus-johnson",
-            "order": catalog.RENEWABLE_MEDICATION,
-            "note": None,
-            "key": new_key(),
-        },
-        token,
-    )
+    reply = await access.gql(REQUEST, refill("pat-marcus-johnson", catalog.RENEWABLE_MEDICATION), token)
     assert reply.codes == ["NOT_FOUND"] and access.recorder.requests == []
     assert renewal_tasks(fhir_base_url, patient) == []
 
@@ -228,7 +219,7 @@ async def test_bad_input_gets_a_clear_error_and_writes_nothing(
 ) -> None:
     f = access.family
     token = await access.token("pat")
-    variables = {"patient": f.patient("pat"), "order": f.medication_request, "note": None, "key": new_key()}
+    variables = refill(f.patient("pat"), f.medication_request)
     before = await access.portal.keys(counters=False)
     access.recorder.clear()
     reply = await access.gql(REQUEST, variables | change, token)
@@ -294,12 +285,8 @@ async def test_a_request_about_a_restricted_order_is_as_restricted_as_the_order(
         ("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R")
     ]
     for proxy in ("ro", "sm"):  # neither the order nor the request about it reaches a proxy
-        token = await access.token(proxy)
-        listed = (await access.gql(REFILLS, {"id": patient}, token)).data("patient")["refillRequests"][
-            "nodes"
-        ]
-        assert listed == [], proxy
-        refused = await access.gql(
-            REQUEST, {"patient": patient, "order": restricted["id"], "note": None, "key": new_key()}, token
-        )
-        assert refused.codes == ["NOT_FOUND"] or refused.data("requestRefill")["__typename"] == "NotPermitted"
+        reply = await access.gql(REFILLS, {"id": patient}, await access.token(proxy))
+        assert reply.data("patient")["refillRequests"]["nodes"] == [], proxy
+    # The proxy who may ask finds no such order, exactly as for a missing one.
+    refused = await access.gql(REQUEST, refill(patient, restricted["id"]), await access.token("sm"))
+    assert refused.codes == ["NOT_FOUND"]
