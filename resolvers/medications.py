@@ -219,14 +219,12 @@ class Orders:
     """The orders of one page, with what they need: references, and the page's renewal requests.
 
     Args:
-        guard: The patient's guard.
         refs: References of the page (its includes, then the loaders).
         tasks: Renewal requests that came with the page (every Task focusing on its orders).
         may_request: The viewer's access includes ``REFILL`` (at this practice).
     """
 
-    def __init__(self, guard: PatientGuard, refs: References, tasks: Iterable[Resource], may_request: bool):
-        self.guard = guard
+    def __init__(self, refs: References, tasks: Iterable[Resource], may_request: bool) -> None:
         self.refs = refs
         self.may_request = may_request
         self.open: dict[str, str] = {}
@@ -272,7 +270,7 @@ def orders_of(ctx: RequestContext, guard: PatientGuard, included: Iterable[Resou
     resources = tuple(included)
     refs = References(guard, ctx.directory_reader(), paging.index(resources))
     may_request = Capability.REFILL in ctx.practice.capabilities(guard.grant.level)
-    return Orders(guard, refs, (r for r in resources if is_renewal(r)), may_request)
+    return Orders(refs, (r for r in resources if is_renewal(r)), may_request)
 
 
 MEDICATIONS = paging.ListSpec(

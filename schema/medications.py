@@ -16,7 +16,11 @@ from .datatypes import quantity as quantity_of
 NotRenewableReason = strawberry.enum(
     rx.NotRenewableReason,
     name="NotRenewableReason",
-    description="Why a renewal of a prescription cannot be requested now.",
+    description=(
+        "Why a renewal of a prescription cannot be requested now: NOT_ACTIVE (MedicationRequest.status is "
+        "not active), NOT_AN_ORDER (MedicationRequest.intent is not an order), ALREADY_REQUESTED (a renewal "
+        "Task focusing on it is still open), NOT_PERMITTED (the viewer's access, at this practice)."
+    ),
 )
 
 

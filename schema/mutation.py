@@ -33,6 +33,10 @@ from .results import (
     SignInResult,
 )
 
+PatientId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="The patient: the viewer's own record or one they act for (Patient.id)."),
+]
 Bearer = Annotated[
     bool,
     strawberry.argument(
@@ -202,7 +206,7 @@ class Mutation:
     async def request_refill(
         self,
         info: Info,
-        patient_id: strawberry.ID,
+        patient_id: PatientId,
         medication_request_id: Annotated[
             strawberry.ID, strawberry.argument(description="The MedicationRequest to renew.")
         ],
@@ -225,7 +229,7 @@ class Mutation:
     async def cancel_refill_request(
         self,
         info: Info,
-        patient_id: strawberry.ID,
+        patient_id: PatientId,
         task_id: Annotated[strawberry.ID, strawberry.argument(description="The RefillRequest id (Task.id).")],
         idempotency_key: IdempotencyKey,
     ) -> CancelRefillRequestResult:

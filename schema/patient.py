@@ -178,7 +178,9 @@ class Patient:
     async def medications(
         self,
         info: Info,
-        status: MedicationListStatus = MedicationListStatus.ACTIVE,
+        status: Annotated[
+            MedicationListStatus, strawberry.argument(description="ACTIVE (the default) or ALL orders.")
+        ] = MedicationListStatus.ACTIVE,
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[MedicationRequest]:

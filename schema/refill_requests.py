@@ -13,7 +13,10 @@ from .medications import MedicationRequest
 RefillRequestState = strawberry.enum(
     rr.RefillRequestState,
     name="RefillRequestState",
-    description="Where a renewal request stands (from Task.status).",
+    description=(
+        "Where a renewal request stands, from Task.status: REQUESTED (requested, received, accepted, ready, "
+        "in-progress, on-hold), APPROVED (completed), DENIED (rejected, failed), CANCELLED (cancelled)."
+    ),
 )
 
 

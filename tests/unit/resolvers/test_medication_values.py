@@ -29,7 +29,7 @@ def _task(**fields: Any) -> Resource:
 
 
 def _orders(*tasks: Resource, may_request: bool = True) -> Orders:
-    return Orders(None, None, tasks, may_request)  # type: ignore[arg-type]  # neither is used to read values
+    return Orders(None, tasks, may_request)  # type: ignore[arg-type]  # references are not read here
 
 
 def test_renewability_follows_the_order_the_open_requests_and_the_viewer() -> None:
