@@ -73,6 +73,7 @@ DIRECTORY_TYPES = frozenset(
         "Slot",
         "Medication",
         "HealthcareService",
+        "Questionnaire",
     }
 )
 """Shared, non-patient resources: readable without a patient, and allowed through as ``_include``s."""

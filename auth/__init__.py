@@ -1,4 +1,4 @@
-"""Accounts, passwords, two-factor, lockout, sessions, reset and enrollment (issue #4; DESIGN.md section 5).
+"""Accounts, passwords, two-factor, lockout, sessions, reset and enrollment (issue #4; docs/auth.md).
 
 The gateway builds one ``Auth`` in its lifespan with ``build_auth(redis, AuthSettings(...), mailer=...,
 ip_hash_key=...)`` and then:
@@ -32,6 +32,7 @@ from .events import SecurityEvents
 from .mailer import FileOutboxMailer, Mailer, MailMessage, SmtpMailer
 from .policy import PasswordProblem, check_password
 from .results import (
+    BeginTotpResult,
     ChangePasswordResult,
     ConfirmTotpResult,
     ConsentRequired,
@@ -50,6 +51,9 @@ from .results import (
     PasswordChangeRequired,
     PasswordRejected,
     RateLimited,
+    Reauthenticated,
+    ReauthenticateResult,
+    ReauthenticationRequired,
     RequestAccepted,
     RequestResult,
     ResetResult,
@@ -87,6 +91,7 @@ __all__ = [
     "Auth",
     "AuthError",
     "AuthSettings",
+    "BeginTotpResult",
     "ChangePasswordResult",
     "Clock",
     "ConfirmTotpResult",
@@ -125,6 +130,9 @@ __all__ = [
     "PatientDirectory",
     "PatientIdentity",
     "RateLimited",
+    "ReauthenticateResult",
+    "Reauthenticated",
+    "ReauthenticationRequired",
     "Redis",
     "RedisAccountStore",
     "RequestAccepted",

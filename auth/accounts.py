@@ -1,6 +1,7 @@
 """Portal accounts: the ``Account`` record and the ``AccountStore`` interface.
 
-An account is the gateway's own data (DESIGN.md section 1): credentials and portal state, never clinical data.
+An account is the gateway's own data (docs/architecture.md section 1): credentials and portal state, never
+clinical data.
 It names the FHIR ``Person`` that stands for the user (whose links name the user's own ``Patient`` and any
 ``RelatedPerson`` they act as) and the user's own ``Patient``. Redis is the store today
 (``RedisAccountStore``); the ``AccountStore`` protocol lets a SQL store be added later.

@@ -1,4 +1,4 @@
-"""The session cookie and where a token comes from (ASVS 5.0 3.3.1-3.3.4; style-and-security.md B.2 row 15).
+"""The session cookie and where a token comes from (ASVS 5.0 3.3.1-3.3.4; docs/auth.md).
 
 Pure string helpers so the gateway middleware stays thin: the name is ``__Host-portal_session`` (``Secure``,
 ``Path=/``, no ``Domain``: the browser then refuses it from plain http or a sibling domain), ``HttpOnly``,

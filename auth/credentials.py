@@ -13,20 +13,22 @@ from datetime import datetime
 
 from . import mail_templates
 from .accounts import Account, AccountStatus, modify
-from .deps import Deps
+from .deps import Deps, signin_subject
 from .directory import PatientDirectory
 from .errors import AccountNotFound
 from .inputs import secret
 from .policy import PasswordProblem, check_password
-from .results import ChangePasswordResult, InvalidCredentials, InvalidToken, PasswordChanged, PasswordRejected
+from .reauth import Reauthentication
+from .results import ChangePasswordResult, InvalidToken, PasswordChanged, PasswordRejected
 from .session_model import ActiveSession, EndReason, SessionLevel
 
 
 class Credentials:
     """Password policy and password changes."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, reauth: Reauthentication) -> None:
         self._d = deps
+        self._reauth = reauth
 
     async def problems(
         self, account: Account, password: str, directory: PatientDirectory, *, username: str | None = None
@@ -75,7 +77,7 @@ class Credentials:
         saved = await modify(self._d.accounts, account.id, update)
         if saved is None:
             raise AccountNotFound("no such account")
-        if await self._d.lockout.clear(saved.id):
+        if await self._d.lockout.clear(signin_subject(saved)):
             self._d.events.emit("account.unlocked", account_id=saved.id, by="password_change")
         await self._d.sessions.revoke_all(saved.id, except_token=keep_token, reason=EndReason.REVOKED)
         if notify:
@@ -83,11 +85,12 @@ class Credentials:
         return saved
 
     async def change_password(
-        self, token: str, current: object, new: object, directory: PatientDirectory
+        self, token: str, current: object, new: object, directory: PatientDirectory, *, ip: str | None = None
     ) -> ChangePasswordResult:
         """A signed-in user changes their password (re-entering the current one, ASVS 5.0 7.5.1).
 
-        The caller's session gets a new token (privilege change) and every other session ends.
+        The current password is a proof with sign-in's rate limit and lock (``auth.reauth``). The caller's
+        session gets a new token (privilege change) and every other session ends.
 
         Raises:
             InvalidInput: ``current`` or ``new`` is not a clean string.
@@ -99,10 +102,8 @@ class Credentials:
         account = await self._d.accounts.get(found.session.account_id)
         if account is None or account.status != AccountStatus.ACTIVE:
             return InvalidToken()
-        if not (await self._d.passwords.verify(account.password_hash, typed_current)).ok:
-            await self._d.lockout.record_failure(account.id)
-            self._d.events.emit("reauth.failure", account_id=account.id)
-            return InvalidCredentials()
+        if problem := await self._reauth.prove(account, typed_current, ip=ip):
+            return problem
         problems = await self.problems(account, typed_new, directory)
         if problems:
             return PasswordRejected(problems)

@@ -4,8 +4,9 @@
    password (expiring after ``invite_hours``, default 72; ASVS 5.0 6.4.1) is created and both are mailed.
 2. First sign-in with practice code + temporary credentials (``SignIn.sign_in``) answers
    ``PasswordChangeRequired`` with an enrollment token.
-3. ``verify_identity``: birth date OR phone number, compared with the FHIR Patient (``code_attempts`` tries
-   per token).
+3. ``verify_identity``: birth date OR phone number, compared with the FHIR Patient. Each try is counted before
+   it is checked: on the token (``code_attempts``, then it is burnt) and per account across tokens
+   (``auth.lockout``, kind ``codes``), since signing in again with the temporary password gives a new token.
 4. ``complete``: new password (policy-checked; not the temporary one), security question and answer (stored
    hashed), consent-form acceptance recorded as a FHIR ``Consent``, optionally a username of one's own -> the
    account is ``ACTIVE``; the user then signs in with the new password.
@@ -26,6 +27,7 @@ from .deps import Deps
 from .directory import ConsentAcceptance, PatientDirectory
 from .errors import InvalidInput, PatientAlreadyEnrolled, UsernameTaken
 from .inputs import birth_date, canonical_email, canonical_username, fold, phone_digits, secret, text
+from .lockout import LockState
 from .policy import PasswordProblem
 from .results import (
     ConsentRequired,
@@ -129,25 +131,33 @@ class Enrollment:
             raise InvalidInput("identity", "give a birth date or a phone number")
         day = None if born is None else birth_date(born)
         digits = None if phone is None else phone_digits(phone)
-        ticket = await self._d.enrollments.peek(enrollment_token)
+        tokens, codes, limit = self._d.enrollments, self._d.codes, self._d.settings.code_attempts
+        ticket = await tokens.peek(enrollment_token)
         account = await self._invited(ticket.payload if ticket else None)
         if ticket is None or account is None:
             return InvalidToken()
+        attempts = await tokens.count_attempt(enrollment_token)
+        if attempts < 0:
+            return InvalidToken()
+        reservation = await codes.reserve(f"identity:{account.id}")
+        if attempts > limit or isinstance(reservation, LockState):
+            await tokens.discard(enrollment_token)
+            self._d.events.emit("enrollment.identity_refused", account_id=account.id)
+            return IdentityNotVerified(attempts_left=0)
         identity = await directory.patient_identity(account.patient_id)
         matched = identity is not None and (
             (day is not None and identity.birth_date == day)
             or (digits is not None and digits in identity.phones)
         )
         if not matched:
-            attempts = await self._d.enrollments.count_attempt(enrollment_token)
-            left = max(0, self._d.settings.code_attempts - attempts)
+            state = await codes.fail(reservation)
+            left = 0 if state.locked else max(0, limit - attempts)
             if left == 0:
-                await self._d.enrollments.discard(enrollment_token)
+                await tokens.discard(enrollment_token)
             self._d.events.emit("enrollment.identity_failed", account_id=account.id, attempts_left=left)
             return IdentityNotVerified(attempts_left=left)
-        if not await self._d.enrollments.replace_payload(
-            enrollment_token, {**ticket.payload, "verified": True}
-        ):
+        await codes.commit(reservation, clear=True)
+        if not await tokens.replace_payload(enrollment_token, {**ticket.payload, "verified": True}):
             return InvalidToken()
         self._d.events.emit("enrollment.identity_verified", account_id=account.id)
         return IdentityVerified()

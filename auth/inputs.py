@@ -62,7 +62,7 @@ def secret(value: object, field: str) -> str:
 def canonical_username(value: object, field: str = "username") -> str:
     """The form a username is stored and compared in: NFKC, case-folded, trimmed.
 
-    Usernames are case-insensitive (DESIGN.md section 5), so ``Ana.Lopez`` and ``ana.lopez`` are one name.
+    Usernames are case-insensitive (docs/auth.md), so ``Ana.Lopez`` and ``ana.lopez`` are one name.
 
     Raises:
         InvalidInput: Not 3..64 characters of ``a-z 0-9 . _ @ + -`` (after folding), starting with a letter

@@ -1,4 +1,4 @@
-"""The texts of the mails ``auth`` sends. No PHI: no names, birth dates or anything clinical (DESIGN.md 5)."""
+"""The texts of the mails ``auth`` sends. No PHI: no names, birth dates, nothing clinical (docs/auth.md)."""
 
 from __future__ import annotations
 
@@ -68,3 +68,14 @@ def two_factor_changed(to: str, *, practice: str, enabled: bool, when: datetime)
     return MailMessage(
         to, f"{practice} portal: two-factor authentication {what}", body + _FOOTER.format(practice=practice)
     )
+
+
+def account_locked(to: str, *, practice: str, until: datetime) -> MailMessage:
+    """The notice to the owner when failed sign-ins locked their account (ASVS 5.0 6.3.5)."""
+    body = (
+        "Several sign-in attempts to your patient portal account failed, so the account is locked until "
+        f"{_when(until)}.\n"
+        "If this was you, wait or reset your password. If it was not, reset your password now: the reset "
+        "also lifts the lock."
+    )
+    return MailMessage(to, f"{practice} portal: account locked", body + _FOOTER.format(practice=practice))

@@ -1,6 +1,6 @@
 """Outgoing mail: the ``Mailer`` interface, SMTP for production, a file outbox for development.
 
-Mail carries no PHI beyond what the message needs (DESIGN.md section 5): a link, a username or temporary
+Mail carries no PHI beyond what the message needs (docs/auth.md): a link, a username or temporary
 credentials, the practice's name. Never names, birth dates or anything clinical. ``SmtpMailer`` uses the
 standard library's ``smtplib`` in a worker thread (no extra dependency); ``FileOutboxMailer`` writes one
 ``.eml`` file per message, which any mail client opens.

@@ -1,4 +1,4 @@
-"""The password policy (DESIGN.md section 5; NIST 800-63B 5.1.1.2; ASVS 5.0 6.2.x).
+"""The password policy (docs/auth.md; NIST 800-63B 5.1.1.2; ASVS 5.0 6.2.x).
 
 - Length 12..128, counted in code points after NFKC normalization (ASVS 4.0.3 2.1.1 asks >= 12, 2.1.2 rejects
   > 128; NIST counts each Unicode code point as one character). No truncation.

@@ -1,15 +1,20 @@
-"""Fixed-window rate limits counted in Redis (ASVS 5.0 6.3.1; style-and-security.md B.2 row 12).
+"""Fixed-window rate limits counted in Redis (ASVS 5.0 6.3.1; docs/auth.md).
 
 A rule allows ``limit`` hits per ``window`` for one subject (a client IP, a username, an email). The window is
 numbered from the injected clock (``floor(now / window)``), so moving a ``ManualClock`` into the next window
 starts a fresh count. Each hit is one atomic ``INCR`` with the key's TTL set on the first hit (a short Lua
 script), so concurrent requests are counted exactly and keys disappear after their window. Subjects are hashed
 before they become part of a key: no IP address or email is stored in Redis in the clear.
+
+Rules on client addresses count an IPv6 client by its /64: one host usually holds a whole /64 (RFC 6177,
+SLAAC), so counting each address alone would give one machine 2^64 buckets. An IPv4-mapped IPv6 address
+counts as the IPv4 address it maps.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,11 +31,33 @@ return n
 
 @dataclass(frozen=True, slots=True)
 class RateRule:
-    """``limit`` hits per ``window`` per subject, counted under ``name``."""
+    """``limit`` hits per ``window`` per subject, counted under ``name``.
+
+    ``by_address``: the subject is a client address, counted by its ``address_bucket``.
+    """
 
     name: str
     limit: int
     window: timedelta
+    by_address: bool = False
+
+
+def address_bucket(ip: str | None) -> str | None:
+    """The bucket a client address is counted in: an IPv4 address itself, an IPv6 address's /64.
+
+    Anything that is not an address (a Unix socket path, a garbled forwarded value) counts as it is.
+    """
+    if not ip:
+        return ip
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +100,8 @@ class RateLimiter:
         Returns:
             Whether the hit is allowed, and when to retry if not.
         """
+        if rule.by_address:
+            subject = address_bucket(subject)
         window = rule.window.total_seconds()
         now = epoch(self._clock.now())
         index = math.floor(now / window)

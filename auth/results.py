@@ -1,7 +1,7 @@
 """What the flows return: plain frozen dataclasses, one per outcome, grouped in unions per flow.
 
-Expected outcomes are data (DESIGN.md section 7): the schema maps each class to a GraphQL type of the same
-name in the mutation's result union, each failure implementing ``Problem``. None of them carries PHI.
+Expected outcomes are data (docs/architecture.md section 5.2): the schema maps each class to a GraphQL type
+of the same name in the mutation's result union, each failure implementing ``Problem``. None carries PHI.
 """
 
 from __future__ import annotations
@@ -98,6 +98,18 @@ class TotpEnabled:
 
 
 @dataclass(frozen=True, slots=True)
+class Reauthenticated:
+    """The password was proven again: changes that need a fresh proof are open until ``fresh_until``.
+
+    The session token was rotated (ASVS 5.0 7.2.4: a new token after re-authentication).
+    """
+
+    token: str = field(repr=False)
+    expires_at: datetime
+    fresh_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TotpDisabled:
     """Two-factor is off; the session token was rotated."""
 
@@ -168,6 +180,11 @@ class UsernameUnavailable:
     """The chosen username is taken."""
 
 
+@dataclass(frozen=True, slots=True)
+class ReauthenticationRequired:
+    """This change needs a password proof from the last few minutes: call ``reauthenticate`` first."""
+
+
 SignInResult = (
     SignedIn
     | TwoFactorRequired
@@ -181,7 +198,9 @@ SignInResult = (
 TwoFactorResult = SignedIn | InvalidCode | InvalidToken | Locked | RateLimited
 RequestResult = RequestAccepted | RateLimited
 ResetResult = PasswordChanged | InvalidToken | InvalidCode | PasswordRejected | RateLimited
-ChangePasswordResult = PasswordChanged | InvalidCredentials | PasswordRejected | InvalidToken
+ChangePasswordResult = (
+    PasswordChanged | InvalidCredentials | PasswordRejected | InvalidToken | Locked | RateLimited
+)
 IdentityResult = IdentityVerified | IdentityNotVerified | InvalidToken
 EnrollmentResult = (
     EnrollmentCompleted
@@ -191,5 +210,8 @@ EnrollmentResult = (
     | IdentityNotVerified
     | InvalidToken
 )
-ConfirmTotpResult = TotpEnabled | InvalidCode | InvalidToken
-DisableTotpResult = TotpDisabled | InvalidCredentials | InvalidToken
+BeginTotpResult = TotpEnrollment | InvalidToken | ReauthenticationRequired
+ConfirmTotpResult = TotpEnabled | InvalidCode | InvalidToken | ReauthenticationRequired
+DisableTotpResult = TotpDisabled | InvalidCredentials | InvalidToken | Locked | RateLimited
+ReauthenticateResult = Reauthenticated | InvalidCredentials | Locked | RateLimited | InvalidToken
+ProofProblem = InvalidCredentials | Locked | RateLimited

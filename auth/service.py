@@ -8,6 +8,7 @@ from datetime import timedelta
 from ._redis import Redis
 from .account_store import RedisAccountStore
 from .accounts import AccountStore
+from .background import Background
 from .clock import Clock, SystemClock
 from .credentials import Credentials
 from .deps import Deps, RateRules
@@ -17,6 +18,7 @@ from .lockout import Lockout
 from .mailer import Mailer
 from .passwords import PasswordHasher
 from .ratelimit import RateLimiter
+from .reauth import Reauthentication
 from .reset import Reset
 from .sessions import SessionStore
 from .settings import AuthSettings
@@ -36,11 +38,13 @@ class Auth:
         sessions: Session lookup for the middleware (``resolve``), ``extend``, listing and revocation.
         signin: ``sign_in``, ``complete_two_factor``, ``sign_out``, ``sign_out_everywhere``.
         two_factor: ``begin``, ``confirm``, ``disable`` (TOTP).
+        reauth: ``reauthenticate`` (a fresh password proof) and the freshness rule.
         credentials: ``change_password`` (signed in).
         reset: ``request_reset``, ``complete_reset``, ``recover_username``.
         enrollment: ``invite`` (staff), ``verify_identity``, ``complete``.
         staff: ``unlock``, ``disable``, ``enable``.
         events: The security-event log (for the gateway's own events, e.g. session expiry it answers).
+        background: Work run after the answer (mail); the app drains it on shutdown.
         mailer: Where mail goes.
         clock: The time source.
     """
@@ -50,11 +54,13 @@ class Auth:
     sessions: SessionStore
     signin: SignIn
     two_factor: TwoFactor
+    reauth: Reauthentication
     credentials: Credentials
     reset: Reset
     enrollment: Enrollment
     staff: Staff
     events: SecurityEvents
+    background: Background
     mailer: Mailer
     clock: Clock
 
@@ -89,6 +95,7 @@ def build_auth(
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
     )
+    window = timedelta(hours=settings.failure_window_hours)
     deps = Deps(
         settings=settings,
         clock=clock,
@@ -100,7 +107,16 @@ def build_auth(
             clock,
             threshold=settings.lockout_threshold,
             duration=settings.lockout_duration,
-            failure_window=timedelta(hours=settings.failure_window_hours),
+            failure_window=window,
+        ),
+        codes=Lockout(
+            redis,
+            prefix,
+            clock,
+            threshold=settings.code_attempts,
+            duration=settings.lockout_duration,
+            failure_window=window,
+            kind="codes",
         ),
         limits=RateLimiter(redis, prefix, clock),
         rules=RateRules.from_settings(settings),
@@ -121,20 +137,24 @@ def build_auth(
             redis, prefix, clock, "enrollment", timedelta(minutes=settings.enrollment_minutes)
         ),
         resets=Tickets(redis, prefix, clock, "reset", timedelta(minutes=settings.reset_minutes)),
+        background=Background(events),
     )
-    two_factor = TwoFactor(deps)
-    credentials = Credentials(deps)
+    reauth = Reauthentication(deps)
+    two_factor = TwoFactor(deps, reauth)
+    credentials = Credentials(deps, reauth)
     return Auth(
         settings=settings,
         accounts=deps.accounts,
         sessions=deps.sessions,
         signin=SignIn(deps, two_factor),
         two_factor=two_factor,
+        reauth=reauth,
         credentials=credentials,
         reset=Reset(deps, two_factor, credentials),
         enrollment=Enrollment(deps, credentials),
         staff=Staff(deps),
         events=events,
+        background=deps.background,
         mailer=mailer,
         clock=clock,
     )

@@ -1,4 +1,4 @@
-"""Server-side sessions (DESIGN.md section 5; ASVS 5.0 7.2-7.4; NIST 800-63B section 7).
+"""Server-side sessions (docs/auth.md; ASVS 5.0 7.2-7.4; NIST 800-63B section 7).
 
 Tokens are 256-bit random strings (``auth.tokens``); Redis keeps only their SHA-256::
 

@@ -1,4 +1,4 @@
-"""The knobs of the ``auth`` package, with the defaults DESIGN.md section 5 settles.
+"""The knobs of the ``auth`` package, with the defaults docs/auth.md explains.
 
 The gateway's pydantic ``Settings`` reads the environment; it builds one ``AuthSettings`` from its own fields
 in the app factory. Everything here is plain data, checked once at construction.
@@ -37,7 +37,11 @@ class AuthSettings:
         reset_minutes: Lifetime of a password-reset link (default 30).
         enrollment_minutes: Time to finish first sign-in once the temporary password was accepted.
         challenge_minutes: Time to enter the second factor after the password was accepted.
-        code_attempts: Wrong codes (TOTP, identity check) accepted per challenge before it is burnt.
+        code_attempts: Wrong codes (TOTP, identity check) accepted per challenge before it is burnt; also the
+            wrong reset codes and identity checks per account (across links and tokens) that lock those
+            checks for ``lockout_minutes``.
+        reauth_minutes: How long a password proof (sign-in, ``reauthenticate``) allows the changes that need a
+            fresh one: two-step enrollment (ASVS 5.0 7.5.1).
         signin_per_ip_per_minute: Sign-in attempts per client IP per minute.
         reset_per_ip_per_hour: Password-reset requests and completions per client IP per hour.
         reset_per_account_per_hour: Password-reset requests per username per hour.
@@ -69,6 +73,7 @@ class AuthSettings:
     enrollment_minutes: int = 15
     challenge_minutes: int = 5
     code_attempts: int = 5
+    reauth_minutes: int = 5
     signin_per_ip_per_minute: int = 10
     reset_per_ip_per_hour: int = 10
     reset_per_account_per_hour: int = 5

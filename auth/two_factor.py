@@ -3,9 +3,11 @@
 Enrollment is two steps so a typo in the authenticator app cannot lock anyone out: ``begin`` stores a pending
 secret and returns the ``otpauth://`` URI; ``confirm`` turns two-factor on only after a code from the app
 matched, hands out ten recovery codes (shown once, stored hashed) and rotates the session token (a privilege
-change, ASVS 5.0 7.2.4). ``disable`` needs the password again (ASVS 5.0 7.5.1) and is refused while the
-practice requires two-factor. ``verify`` checks a TOTP code or a recovery code for sign-in and reset; each
-time step and each recovery code works once (ASVS 5.0 6.5.1), enforced by a compare-and-swap on the account.
+change, ASVS 5.0 7.2.4). Both need a fresh password proof (``auth.reauth``): a stolen session must not enroll
+the thief's authenticator. ``disable`` needs the password again, with sign-in's rate limit and lock (ASVS
+5.0 7.5.1), and is refused while the practice requires two-factor. ``verify`` checks a TOTP code or a
+recovery code for sign-in and reset; each time step and each recovery code works once (ASVS 5.0 6.5.1),
+enforced by a compare-and-swap on the account.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from .accounts import Account, modify
 from .deps import Deps
 from .errors import NotPermitted
 from .inputs import secret
+from .reauth import Reauthentication
 from .results import (
+    BeginTotpResult,
     ConfirmTotpResult,
     DisableTotpResult,
     InvalidCode,
-    InvalidCredentials,
     InvalidToken,
+    ReauthenticationRequired,
     TotpDisabled,
     TotpEnabled,
     TotpEnrollment,
@@ -31,11 +35,15 @@ from .session_model import ActiveSession, EndReason, Session, SessionLevel
 class TwoFactor:
     """The TOTP flows. Methods taking ``token`` act for the signed-in owner of that session token."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, reauth: Reauthentication) -> None:
         self._d = deps
+        self._reauth = reauth
 
-    async def begin(self, token: str) -> TotpEnrollment | InvalidToken:
+    async def begin(self, token: str) -> BeginTotpResult:
         """Start enrolling: store a pending secret, return it with its ``otpauth://`` URI (issuer: practice).
+
+        Returns:
+            ``ReauthenticationRequired`` when the session's password proof is not fresh.
 
         Raises:
             NotPermitted: Two-factor is already on (disable it first).
@@ -43,6 +51,8 @@ class TwoFactor:
         session = await self._session(token)
         if session is None:
             return InvalidToken()
+        if not self._reauth.fresh(session):
+            return ReauthenticationRequired()
         new_secret = totp.new_secret()
 
         def pending(account: Account) -> Account | None:
@@ -64,6 +74,8 @@ class TwoFactor:
         session = await self._session(token)
         if session is None:
             return InvalidToken()
+        if not self._reauth.fresh(session):
+            return ReauthenticationRequired()
         now = self._d.clock.now()
         codes = totp.new_recovery_codes()
 
@@ -87,8 +99,13 @@ class TwoFactor:
         await self._notify(account, enabled=True)
         return TotpEnabled(tuple(codes), rotated.token, rotated.session.expires_at)
 
-    async def disable(self, token: str, password: object) -> DisableTotpResult:
+    async def disable(self, token: str, password: object, *, ip: str | None = None) -> DisableTotpResult:
         """Turn two-factor off after re-entering the password; ends the account's other sessions.
+
+        Args:
+            token: The session token.
+            password: The account's password (a proof with sign-in's rate limit and lock).
+            ip: The client address.
 
         Raises:
             NotPermitted: The practice requires two-factor for everyone.
@@ -102,10 +119,8 @@ class TwoFactor:
         account = await self._d.accounts.get(session.account_id)
         if account is None:
             return InvalidToken()
-        if not (await self._d.passwords.verify(account.password_hash, typed)).ok:
-            await self._d.lockout.record_failure(account.id)
-            self._d.events.emit("reauth.failure", account_id=account.id)
-            return InvalidCredentials()
+        if problem := await self._reauth.prove(account, typed, ip=ip):
+            return problem
 
         def off(current: Account) -> Account:
             return current.evolve(

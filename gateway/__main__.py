@@ -3,6 +3,7 @@
 - ``python -m gateway [serve]``
 - ``python -m gateway sdl [FILE]``
 - ``python -m gateway invite --patient ID [--email ADDRESS]`` (staff: mails temporary credentials)
+- ``python -m gateway reset-two-factor (--username NAME | --patient ID)`` (staff: two-step verification off)
 - ``python -m gateway seed-demo-accounts`` (development only: the accounts of ``fixtures/accounts.py``)
 """
 
@@ -18,7 +19,7 @@ import uvicorn
 import auth
 from schema import build_schema
 
-from .accounts import invite, seed_demo_accounts
+from .accounts import invite, reset_two_factor, seed_demo_accounts
 from .app import create_app
 from .logs import configure_logging
 from .serve import server_config
@@ -35,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     invitation = commands.add_parser("invite", help="invite a patient to the portal (mails credentials)")
     invitation.add_argument("--patient", required=True, help="the FHIR Patient id")
     invitation.add_argument("--email", help="send here instead of the Patient's email on file")
+    reset = commands.add_parser(
+        "reset-two-factor", help="turn an account's two-step verification off and end its sessions (staff)"
+    )
+    who = reset.add_mutually_exclusive_group(required=True)
+    who.add_argument("--username", help="the account's username")
+    who.add_argument("--patient", help="the FHIR Patient id of the account")
     commands.add_parser("seed-demo-accounts", help="create the demo accounts (development only)")
     args = parser.parse_args(argv)
 
@@ -56,6 +63,16 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         expires = f"{sent.expires_at:%Y-%m-%d %H:%M} UTC"
         sys.stdout.write(f"invited: account {sent.account_id}, username {sent.username}, expires {expires}\n")
+        return 0
+    if args.command == "reset-two-factor":
+        try:
+            account_id = asyncio.run(
+                reset_two_factor(settings, username=args.username, patient_id=args.patient)
+            )
+        except (ValueError, auth.AccountNotFound) as exc:  # InvalidInput is a ValueError
+            sys.stderr.write(f"not reset: {exc}\n")
+            return 1
+        sys.stdout.write(f"two-step verification reset: account {account_id}; its sessions ended\n")
         return 0
     if args.command == "seed-demo-accounts":
         try:

@@ -1,4 +1,4 @@
-"""Staff commands on portal accounts: invite a Patient, and create the demo accounts (development only)."""
+"""Staff commands on portal accounts: invite, reset two-step verification, seed the demo accounts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import auth
 from auth.accounts import new_account_id
-from auth.inputs import fold
+from auth.inputs import canonical_username, fold
 from auth.passwords import PasswordHasher
 
 from .app import services
@@ -44,6 +44,38 @@ async def invite(settings: Settings, patient_id: str, email: str | None) -> auth
     async with services(settings) as state:
         directory = auth.FhirPatientDirectory(state["fhir"])
         return await state["auth"].enrollment.invite(patient_id, directory=directory, email=email)
+
+
+async def reset_two_factor(settings: Settings, *, username: str | None, patient_id: str | None) -> str:
+    """Turn an account's two-step verification off and end its sessions (CLI ``reset-two-factor``).
+
+    For a patient who lost their authenticator, or whose session was used to enroll someone else's: a password
+    reset demands the second factor, so this is their way back. Recorded as the security event ``totp.reset``
+    (``by=staff``); the owner is told by mail.
+
+    Args:
+        settings: The gateway settings (Redis, mail).
+        username: The account's username (as the patient types it), or
+        patient_id: the FHIR Patient id of the account.
+
+    Returns:
+        The account id.
+
+    Raises:
+        auth.InvalidInput: A malformed username.
+        auth.AccountNotFound: No such account.
+    """
+    settings.check_startable()
+    async with services(settings) as state:
+        store = state["auth"].accounts
+        if username is not None:
+            account = await store.by_username(canonical_username(username))
+        else:
+            account = await store.by_patient(patient_id or "")
+        if account is None:
+            raise auth.AccountNotFound("no such account")
+        await state["auth"].staff.reset_two_factor(account.id, by="staff")
+        return account.id
 
 
 async def seed_demo_accounts(settings: Settings) -> SeedReport:

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import access
 import auth
@@ -29,6 +30,7 @@ from resolvers.notices import NOTICES
 from schema import build_schema
 
 from .health import healthz, readyz
+from .logs import quiet_library_loggers
 from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
@@ -62,6 +64,8 @@ async def services(
     Yields:
         The root ``FhirClient``, the Redis pool, ``Auth``, ``Access`` and the idempotency store.
     """
+    # Before the first upstream call: httpx would log each request's URL, which names the patient.
+    quiet_library_loggers(development=settings.development)
     timeout = Timeout(
         connect=settings.fhir_connect_timeout,
         read=settings.fhir_read_timeout,
@@ -134,6 +138,10 @@ async def services(
                 polling.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await polling
+            # Work accepted before shutdown (mail, reset and recovery lookups) still runs; it needs Redis.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(settings.shutdown_grace_seconds):
+                    await service.background.drain()
             await redis.aclose()
 
 
@@ -165,6 +173,10 @@ def create_app(
             yield state
 
     view = GraphQLView(build_schema(settings), settings)
+    # Outermost, so that every later step sees the client's address: X-Forwarded-For is read only from the
+    # trusted proxies, right to left, up to the first address that is not one of them (uvicorn's own code).
+    trusted = [str(network) for network in settings.trusted_proxies]
+    proxies = [Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)] if trusted else []
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
@@ -172,6 +184,7 @@ def create_app(
             Route("/graphql", view, methods=["GET", "POST"]),
         ],
         middleware=[
+            *proxies,
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),

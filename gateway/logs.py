@@ -27,6 +27,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+# Libraries that log what must stay out of production logs: httpx and httpcore write every upstream request
+# line, whose URL names the patient (`Observation?patient=Patient/...`); uvicorn's access log writes client
+# addresses and query strings. Outside development they pass warnings only.
+LIBRARY_LOGGERS = ("httpx", "httpcore", "uvicorn.access")
+
+
+def quiet_library_loggers(*, development: bool) -> None:
+    """Set the PHI-bearing library loggers to WARNING outside development (their own level in development).
+
+    Args:
+        development: Whether this is the development environment.
+    """
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if development else logging.WARNING)
+
+
 def configure_logging(level: str) -> None:
     """Send all log records to stderr as JSON lines at ``level``."""
     handler = logging.StreamHandler()

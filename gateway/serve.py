@@ -15,8 +15,9 @@ def server_config(app: ASGIApp, *, host: str, port: int) -> uvicorn.Config:
         port: Port to bind (0 for an ephemeral one).
 
     Returns:
-        The configuration: our own JSON access log instead of uvicorn's, no ``Server`` header, and client
-        addresses taken from the socket (forwarded headers are trusted only once a proxy is configured).
+        The configuration: our own JSON access log instead of uvicorn's, no ``Server`` header, and
+        uvicorn's own forwarded-header handling off: the app applies it for ``PORTAL_TRUSTED_PROXIES``
+        (``create_app``), so the trust list is part of the app however it is served.
     """
     return uvicorn.Config(
         app,

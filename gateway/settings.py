@@ -6,11 +6,20 @@ import hashlib
 import hmac
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, FilePath, HttpUrl, RedisDsn, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    Field,
+    FilePath,
+    HttpUrl,
+    IPvAnyNetwork,
+    RedisDsn,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 import access
 import auth
@@ -58,26 +67,37 @@ class Settings(BaseSettings):
     fhir_smart_algorithm: Literal["RS384", "ES384"] = "RS384"
     fhir_smart_scope: str = "system/*.read system/*.write"
 
+    # The TLS proxies (CIDRs, comma-separated) whose X-Forwarded-For names the client; none: the socket's
+    # address is the client's. Rate limits and security events use the address this yields.
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = []
+
     redis_url: RedisDsn = RedisDsn("redis://127.0.0.1:6380/0")
     redis_timeout: float = Field(default=2.0, gt=0, le=30)
     readiness_timeout: float = Field(default=3.0, gt=0, le=30)
+    # How long a stopping gateway waits for mail it accepted before stopping (background jobs).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=120)
 
-    # Request limits (DESIGN.md section 3; style-and-security.md B.2 rows 1-3).
+    # Request limits (docs/architecture.md section 3; docs/decisions.md).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
     max_query_depth: int = Field(default=10, ge=1, le=30)
     max_aliases: int = Field(default=15, ge=1, le=100)
     max_tokens: int = Field(default=1000, ge=50, le=10000)
+    # graphql-armor's max-directives default; the portal's documents use a handful of @include/@skip.
+    max_directives: int = Field(default=50, ge=1, le=1000)
+    # One response key per selection set at most this often (repeats merge anyway; they only cost).
+    max_repeated_fields: int = Field(default=3, ge=1, le=100)
 
     # Accounts and sessions (docs/auth.md section 2 has the reasons for every default).
     practice_code: str = Field(default="MGFM42", min_length=1, max_length=64)
     practice_name: str = Field(default="Maple Grove Family Medicine", min_length=1, max_length=200)
     # The practice's rules for the portal (resolvers/practice.py): its time zone and holidays (business days),
     # how far ahead and how many appointments a patient may book, when online check-in opens.
-    practice_time_zone: str = "America/Chicago"
+    practice_time_zone: str = "America/New_York"
     practice_holidays: tuple[date, ...] = ()
     booking_window_days: int = Field(default=90, ge=1, le=365)
     max_upcoming_appointments: int = Field(default=5, ge=1, le=50)
     check_in_opens_days: int = Field(default=3, ge=0, le=30)
+    check_in_questionnaire: str = Field(default="questionnaire-previsit", pattern=r"^[A-Za-z0-9\-.]{1,64}$")
     # Prescription renewals (docs/medications.md): who may ask (SELF and/or SCHEDULING_MESSAGING proxies; a
     # READ_ONLY proxy never may), and in how many business days a request is due.
     refill_levels: tuple[Literal["SELF", "SCHEDULING_MESSAGING"], ...] = ("SELF", "SCHEDULING_MESSAGING")
@@ -93,6 +113,7 @@ class Settings(BaseSettings):
     recovery_per_ip_per_hour: int = Field(default=10, ge=1, le=10000)
     recovery_per_email_per_hour: int = Field(default=3, ge=1, le=1000)
     uniform_response_seconds: float = Field(default=0.5, ge=0, le=5)
+    reauth_minutes: int = Field(default=5, ge=1, le=60)
 
     # Idempotency keys of mutations (docs/architecture.md): how long a result is replayed, and how long a
     # concurrent duplicate waits for the first request before CONFLICT.
@@ -159,6 +180,7 @@ class Settings(BaseSettings):
             recovery_per_ip_per_hour=self.recovery_per_ip_per_hour,
             recovery_per_email_per_hour=self.recovery_per_email_per_hour,
             uniform_response_seconds=self.uniform_response_seconds,
+            reauth_minutes=self.reauth_minutes,
             argon2_time_cost=self.argon2_time_cost,
             argon2_memory_kib=self.argon2_memory_kib,
             argon2_parallelism=self.argon2_parallelism,
@@ -174,6 +196,7 @@ class Settings(BaseSettings):
             booking_window_days=self.booking_window_days,
             max_upcoming_appointments=self.max_upcoming_appointments,
             check_in_opens_days=self.check_in_opens_days,
+            check_in_questionnaire=self.check_in_questionnaire,
             refill_levels=frozenset(access.Level(level) for level in self.refill_levels),
             refill_due_business_days=self.refill_due_business_days,
         )
@@ -259,6 +282,13 @@ class Settings(BaseSettings):
             scope=self.fhir_smart_scope,
         )
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         # A production gateway must talk to a remote EHR over TLS; plain http is acceptable only on loopback.
@@ -271,7 +301,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(self.practice_time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("practice_time_zone must be an IANA time zone such as America/Chicago") from None
+            raise ValueError("practice_time_zone must be an IANA time zone (America/New_York)") from None
         return self
 
     def check_startable(self) -> None:

@@ -92,7 +92,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             idempotency=request.state.idempotency,
             practice=self.practice,
             session=session,
-            # The socket's address: forwarded headers are not trusted (gateway/serve.py).
+            # The socket's address, or the client's as a trusted proxy forwarded it (create_app).
             client_ip=request.client.host if request.client else None,
             secure_cookie=self.settings.cookie_secure,
             admin=self.settings.is_admin_key(request.headers.get("x-admin-key")),

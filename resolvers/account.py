@@ -15,17 +15,18 @@ from typing import Generic, TypeVar
 
 from auth import (
     ActiveSession,
+    BeginTotpResult,
     ChangePasswordResult,
     ConfirmTotpResult,
     DisableTotpResult,
-    InvalidToken,
     PasswordChanged,
+    Reauthenticated,
+    ReauthenticateResult,
     Session,
     SignedIn,
     SignInResult,
     TotpDisabled,
     TotpEnabled,
-    TotpEnrollment,
     TwoFactorResult,
     TwoFactorSetupRequired,
     clear_cookie,
@@ -107,15 +108,24 @@ async def change_password(
     """``changePassword``: re-authenticate, set the new password, rotate the token, end other sessions."""
     viewer = await require_viewer(ctx)
     result = await ctx.auth.credentials.change_password(
-        viewer.token, current_password, new_password, ctx.identity_directory()
+        viewer.token, current_password, new_password, ctx.identity_directory(), ip=ctx.client_ip
     )
     if isinstance(result, PasswordChanged):
         return hand_over(ctx, result, bearer=ctx.session.bearer)
     return Outcome(result)
 
 
-async def begin_totp(ctx: RequestContext) -> TotpEnrollment | InvalidToken:
-    """``beginTotpEnrollment``: a pending secret and its ``otpauth://`` URI."""
+async def reauthenticate(ctx: RequestContext, password: str) -> Outcome[ReauthenticateResult]:
+    """``reauthenticate``: prove the password again (for two-step setup); the token rotates."""
+    viewer = await require_viewer(ctx, allow_totp_setup=True)
+    result = await ctx.auth.reauth.reauthenticate(viewer.token, password, ip=ctx.client_ip)
+    if isinstance(result, Reauthenticated):
+        return hand_over(ctx, result, bearer=ctx.session.bearer)
+    return Outcome(result)
+
+
+async def begin_totp(ctx: RequestContext) -> BeginTotpResult:
+    """``beginTotpEnrollment``: a pending secret and its ``otpauth://`` URI (needs a fresh password proof)."""
     viewer = await require_viewer(ctx, allow_totp_setup=True)
     return await ctx.auth.two_factor.begin(viewer.token)
 
@@ -132,7 +142,7 @@ async def confirm_totp(ctx: RequestContext, code: str) -> Outcome[ConfirmTotpRes
 async def disable_totp(ctx: RequestContext, password: str) -> Outcome[DisableTotpResult]:
     """``disableTotp``: turn two-factor off after re-entering the password."""
     viewer = await require_viewer(ctx)
-    result = await ctx.auth.two_factor.disable(viewer.token, password)
+    result = await ctx.auth.two_factor.disable(viewer.token, password, ip=ctx.client_ip)
     if isinstance(result, TotpDisabled):
         return hand_over(ctx, result, bearer=ctx.session.bearer)
     return Outcome(result)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Unpack
 
 from access import Access, AccessScope, Capability, InvitationAccess, derive_scope
 from auth import Auth, FhirPatientDirectory
-from fhir_client import FhirClient, Resource
+from fhir_client import FhirClient, SearchOptions
 
 from .cursors import CursorCodec
 from .errors import Forbidden
-from .guard import DirectoryReader, NotInScope, PatientGuard, find_in_compartments
+from .guard import DirectoryReader, Found, NotInScope, PatientGuard, find_in_compartments
 from .idempotency import IdempotencyStore
 from .ids import fhir_id
 from .practice import PracticeRules
@@ -126,15 +127,21 @@ class RequestContext:
         return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
 
     async def find(
-        self, resource_type: str, resource_id: str, capability: Capability = Capability.READ
-    ) -> tuple[PatientGuard, Resource] | None:
+        self,
+        resource_type: str,
+        resource_id: str,
+        capability: Capability = Capability.READ,
+        **options: Unpack[SearchOptions],
+    ) -> Found | None:
         """A resource of any patient in the viewer's scope, by id alone, with the guard of its patient.
 
         For fields such as ``appointment(id)`` that name no patient: one search of the id constrained to the
-        compartments of the scope's patients (those whose level has ``capability``).
+        compartments of the scope's patients (those whose level has ``capability``), with ``options``'
+        includes.
 
         Returns:
-            The guard and the resource, or ``None`` when missing or outside the scope (the same answer).
+            The guard, the resource and its includes, or ``None`` when missing or outside the scope (the same
+            answer).
 
         Raises:
             PublicError: BAD_USER_INPUT for a malformed id; as ``require_viewer`` without a viewer.
@@ -146,7 +153,7 @@ class RequestContext:
             for grant in scope.grants
             if capability in self.practice.capabilities(grant.level)
         ]
-        return await find_in_compartments(self._fhir, guards, resource_type, wanted)
+        return await find_in_compartments(self._fhir, guards, resource_type, wanted, **options)
 
     async def cursors(self) -> CursorCodec:
         """The cursor codec bound to the viewer's session (pagination of issue #6 lists)."""

@@ -301,13 +301,26 @@ class PatientGuard:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A resource found by id in the guard of its patient, and what the search included."""
+
+    guard: PatientGuard
+    resource: Resource
+    included: tuple[Resource, ...]
+
+
 async def find_in_compartments(
-    fhir: FhirClient, guards: Sequence[PatientGuard], resource_type: str, resource_id: str
-) -> tuple[PatientGuard, Resource] | None:
+    fhir: FhirClient,
+    guards: Sequence[PatientGuard],
+    resource_type: str,
+    resource_id: str,
+    **options: Unpack[SearchOptions],
+) -> Found | None:
     """One resource by id among the compartments of ``guards``' patients, with the guard it belongs to.
 
-    One search: ``Type?_id=<id>&<compartment param>=Patient/a,Patient/b``; the match is checked against each
-    compartment and the viewer's labels like any read. Built for ``RequestContext.find``.
+    One search: ``Type?_id=<id>&<compartment param>=Patient/a,Patient/b`` (with ``options``' includes); the
+    match and what was included are checked like any page of that guard. Built for ``RequestContext.find``.
     """
     if not guards:
         return None
@@ -315,11 +328,12 @@ async def find_in_compartments(
     if resource_type == "Patient":
         raise ValueError("find a Patient with ctx.guard")
     patients = AnyOf(*(f"Patient/{guard.patient_id}" for guard in guards))
-    page = await fhir.search(resource_type, {"_id": resource_id, compartment.param: patients}, count=1)
+    page = await fhir.search(resource_type, {"_id": resource_id, compartment.param: patients}, **options)
     for resource in page.matches:
         for guard in guards:
             if belongs(resource, guard.patient_id):
-                return (guard, resource) if guard._visible(resource, include=False) else None
+                checked = guard._filter(page)
+                return Found(guard, resource, checked.included) if resource in checked.matches else None
     return None
 
 

@@ -25,7 +25,8 @@ from .paging import Connection
 from .references import PerformerValue, References
 from .values import objects, string
 
-RENEWAL_SYSTEM = "urn:portal-gateway:task-code"
+# The project's code system of Task codes, shared with online check-in (resolvers/appointments.py).
+RENEWAL_SYSTEM = "urn:portal-gateway:task"
 RENEWAL = f"{RENEWAL_SYSTEM}|renewal"
 """The search token of a renewal request's ``Task.code``."""
 OPEN = frozenset({"draft", "requested", "received", "accepted", "ready", "in-progress", "on-hold"})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from access import Capability
 from fhir_client import Resource
@@ -76,19 +78,21 @@ def patient_value(resource: Resource) -> PatientValue:
             )
             for t in values.objects(resource.get("telecom"))
         ),
-        addresses=tuple(
-            AddressValue(
-                use=values.string(a.get("use")),
-                text=values.string(a.get("text")),
-                line=values.strings(a.get("line")),
-                city=values.string(a.get("city")),
-                state=values.string(a.get("state")),
-                postal_code=values.string(a.get("postalCode")),
-                country=values.string(a.get("country")),
-            )
-            for a in values.objects(resource.get("address"))
-        ),
+        addresses=tuple(address_value(a) for a in values.objects(resource.get("address"))),
         general_practitioner_refs=references(resource.get("generalPractitioner")),
+    )
+
+
+def address_value(address: Mapping[str, Any]) -> AddressValue:
+    """A FHIR Address (of a Patient, a Location...)."""
+    return AddressValue(
+        use=values.string(address.get("use")),
+        text=values.string(address.get("text")),
+        line=values.strings(address.get("line")),
+        city=values.string(address.get("city")),
+        state=values.string(address.get("state")),
+        postal_code=values.string(address.get("postalCode")),
+        country=values.string(address.get("country")),
     )
 
 

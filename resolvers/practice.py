@@ -28,17 +28,19 @@ class PracticeRules:
         booking_window_days: How far ahead a patient may book directly.
         max_upcoming_appointments: Booked upcoming appointments a patient may hold at once.
         check_in_opens_days: Online check-in opens this many days before the visit (until its start).
+        check_in_questionnaire: The id of the Questionnaire patients answer at online check-in.
         refill_levels: The access levels that may request prescription renewals (``Capability.REFILL``);
             never READ_ONLY.
         refill_due_business_days: A renewal request is due this many business days after it is made.
     """
 
     name: str = "Maple Grove Family Medicine"
-    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/Chicago"))
+    time_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     holidays: frozenset[date] = frozenset()
     booking_window_days: int = 90
     max_upcoming_appointments: int = 5
     check_in_opens_days: int = 3
+    check_in_questionnaire: str = "questionnaire-previsit"
     refill_levels: frozenset[Level] = DEFAULT_REFILL_LEVELS
     refill_due_business_days: int = 2
 

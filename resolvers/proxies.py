@@ -23,7 +23,7 @@ from .context import RequestContext
 from .errors import BadUserInput
 from .guard import NotInScope
 from .idempotency import WriteMarker, idempotent
-from .ids import fhir_id
+from .ids import created_id, fhir_id
 from .problems import IdempotencyKeyReused, NotPermitted
 
 
@@ -107,7 +107,7 @@ async def _invite(
             Entry.create(consent, full_url=consent_url, if_none_exist=marker.criteria),
         ]
     )
-    rp_id, consent_id = (_id_from_location(result.location) for result in results)
+    rp_id, consent_id = (created_id(result.location) for result in results)
     ticket = await ctx.access.invitations.issue(
         {
             "patient_id": guard.patient_id,
@@ -192,10 +192,3 @@ async def revoke_proxy(ctx: RequestContext, related_person_id: str) -> ProxyRevo
 def _adult(birth_date: Any, today: date) -> bool:
     born = parse_date(birth_date)
     return born is not None and age_on(born, today) >= 18
-
-
-def _id_from_location(location: str | None) -> str:
-    if not location:
-        raise ValueError("the server did not say where it created the resource")
-    parts = location.split("/")
-    return parts[parts.index("_history") - 1] if "_history" in parts else parts[-1]

@@ -9,7 +9,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -18,6 +17,7 @@ from .common import FHIR_DATE_SCALAR, FhirDate
 from .config import SchemaSettings
 from .connection import ConnectionArguments
 from .errors import PortalSchema, PublicErrors
+from .limits import DepthLimit, DocumentLimits
 from .mutation import Mutation
 from .query import Query
 
@@ -25,16 +25,23 @@ from .query import Query
 def build_schema(settings: SchemaSettings) -> PortalSchema:
     """Build the GraphQL schema with its guards.
 
-    Depth, alias and token limits always apply. Introspection and field suggestions exist only in
-    development (docs/decisions.md, "Schema"). Errors leave through ``PublicErrors``.
+    Depth, alias, token, directive and repeated-field limits always apply. Introspection and suggestions
+    exist only in development; elsewhere validation messages name nothing the client did not name
+    (``schema.secrecy``). Every connection field's arguments are checked before anything runs
+    (``ConnectionArguments``). Errors leave through ``PublicErrors``.
     """
     # Factories, not instances: Strawberry then makes fresh extensions for every request.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(DepthLimit, max_depth=settings.max_query_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(
+            DocumentLimits,
+            max_directives=settings.max_directives,
+            max_repeated_fields=settings.max_repeated_fields,
+        ),
         ConnectionArguments,
-        PublicErrors,
+        partial(PublicErrors, hide_schema=not settings.development),
     ]
     if not settings.development:
         extensions.append(DisableIntrospection)

@@ -6,6 +6,7 @@ from typing import NewType
 
 import strawberry
 
+from resolvers.patient import AddressValue
 from resolvers.values import HumanNameValue, IdentifierValue, fhir_date
 
 
@@ -58,3 +59,26 @@ class Identifier:
     @classmethod
     def from_value(cls, value: IdentifierValue) -> Identifier:
         return cls(use=value.use, system=value.system, value=value.value, type_text=value.type_text)
+
+
+@strawberry.type(description="A postal address (FHIR Address).")
+class Address:
+    use: str | None
+    text: str | None
+    line: list[str]
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+
+    @classmethod
+    def from_value(cls, v: AddressValue) -> Address:
+        return cls(
+            use=v.use,
+            text=v.text,
+            line=list(v.line),
+            city=v.city,
+            state=v.state,
+            postal_code=v.postal_code,
+            country=v.country,
+        )

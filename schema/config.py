@@ -17,3 +17,9 @@ class SchemaSettings(Protocol):
 
     @property
     def max_tokens(self) -> int: ...
+
+    @property
+    def max_directives(self) -> int: ...
+
+    @property
+    def max_repeated_fields(self) -> int: ...

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import cached_property
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode, public_error_for
+
+from .secrecy import client_names, hide_schema
 
 logger = logging.getLogger("gateway.graphql")
 
@@ -35,11 +38,18 @@ def _is_input_error(error: GraphQLError) -> bool:
     )
 
 
-def to_public(error: GraphQLError) -> GraphQLError:
-    """Rewrite one error into what the client may see."""
+def to_public(error: GraphQLError, hide: Callable[[str], str] | None = None) -> GraphQLError:
+    """Rewrite one error into what the client may see.
+
+    Args:
+        error: The error as graphql-core or a resolver made it.
+        hide: Rewrites the message of an error in the client's document or variables (outside development:
+            ``secrecy.hide_schema``).
+    """
     extensions: dict[str, Any]
     if _is_input_error(error):
-        message, extensions = error.message, {"code": ErrorCode.BAD_USER_INPUT.value}
+        message = hide(error.message) if hide else error.message
+        extensions = {"code": ErrorCode.BAD_USER_INPUT.value}
     else:
         public = public_error_for(error.original_error) if error.original_error else None
         if public is None:
@@ -59,18 +69,67 @@ def to_public(error: GraphQLError) -> GraphQLError:
 
 
 class PublicErrors(SchemaExtension):
-    """Replace every error of the result by its public form (runs after ``process_errors`` logged it)."""
+    """Replace every error of the result by its public form (runs after ``process_errors`` logged it).
+
+    Args:
+        hide_schema: Strip schema names the client did not send from its validation messages (everywhere
+            but development; ``schema.secrecy``).
+    """
+
+    def __init__(self, *, hide_schema: bool = False) -> None:
+        self.hide_schema = hide_schema
 
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if errors:
-            result.errors = [to_public(error) for error in errors]  # type: ignore[union-attr]
+            hide = self._hider() if self.hide_schema else None
+            result.errors = [to_public(error, hide) for error in errors]  # type: ignore[union-attr]
+
+    def _hider(self) -> Callable[[str], str]:
+        context = self.execution_context
+        named = client_names(context.query, context.variables)
+        schema = context.schema
+        if not isinstance(schema, PortalSchema):  # pragma: no cover - build_schema makes only PortalSchemas
+            return lambda message: message
+        types, elements = schema.type_names, schema.element_names
+        return lambda message: hide_schema(message, named, types, elements)
 
 
 class PortalSchema(strawberry.Schema):
-    """A Strawberry schema whose error log carries no error messages."""
+    """A Strawberry schema whose error log carries no error messages, and whose answers carry only public
+    errors."""
+
+    @cached_property
+    def type_names(self) -> frozenset[str]:
+        """Every type name of the schema, built-in scalars and introspection types included."""
+        return frozenset(self._schema.type_map)
+
+    @cached_property
+    def element_names(self) -> frozenset[str]:
+        """Every name of the schema: types, fields, their arguments, input fields and enum values."""
+        names = set(self.type_names)
+        for kind in self._schema.type_map.values():
+            for name, member in (getattr(kind, "fields", None) or {}).items():
+                names.add(name)
+                names.update(getattr(member, "args", None) or {})
+            names.update(getattr(kind, "values", None) or {})
+        return frozenset(names)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Execute as Strawberry does; an error that escaped ``PublicErrors`` is made public here.
+
+        Strawberry turns an exception raised inside the operation (a validation rule that crashed, say) into
+        an error of the result without running the extensions' closing hooks, so its raw text would reach
+        the client. Such an error has no ``code`` yet; it leaves as "Unexpected error." (INTERNAL).
+        """
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = [
+                error if (error.extensions or {}).get("code") else to_public(error) for error in result.errors
+            ]
+        return result
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -10,10 +10,19 @@ from typing import Annotated, cast
 
 import strawberry
 
-from resolvers import account, enrollment, proxies, refills
+from resolvers import account, booking, check_in, enrollment, proxies, refills
 
 from .access import ProxyAccessLevel
 from .account import Session
+from .appointments import (
+    BookAppointmentResult,
+    CancelAppointmentResult,
+    CheckInAnswer,
+    CheckInResult,
+    RequestAppointmentResult,
+    TimeWindow,
+    VisitType,
+)
 from .outcomes import IdempotencyKey, present
 from .proxy import AcceptProxyInvitationResult, InviteProxyResult, RevokeProxyResult
 from .query import Info
@@ -27,6 +36,7 @@ from .results import (
     EnrollmentResult,
     IdentityResult,
     Invitation,
+    ReauthenticateResult,
     RequestResult,
     ResetResult,
     SignedOut,
@@ -88,6 +98,12 @@ class Mutation:
     ) -> ChangePasswordResult:
         outcome = await account.change_password(info.context, current_password, new_password)
         return cast(ChangePasswordResult, present(outcome))
+
+    @strawberry.mutation(
+        description="Prove the password again; two-step setup needs a proof from the last few minutes."
+    )
+    async def reauthenticate(self, info: Info, password: str) -> ReauthenticateResult:
+        return cast(ReauthenticateResult, present(await account.reauthenticate(info.context, password)))
 
     @strawberry.mutation(description="Start setting up two-step verification (an authenticator app).")
     async def begin_totp_enrollment(self, info: Info) -> BeginTotpResult:
@@ -196,6 +212,90 @@ class Mutation:
     )
     async def revoke_proxy(self, info: Info, proxy_id: strawberry.ID) -> RevokeProxyResult:
         return cast(RevokeProxyResult, present(await proxies.revoke_proxy(info.context, proxy_id)))
+
+    @strawberry.mutation(
+        description=(
+            "Book a free Slot for a patient (SELF or SCHEDULING_MESSAGING): one FHIR transaction creates the "
+            "Appointment and marks the Slot busy, so two people can never take one slot."
+        )
+    )
+    async def book_appointment(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        slot_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
+        reason: Annotated[str | None, strawberry.argument(description="Up to 500 characters.")] = None,
+    ) -> BookAppointmentResult:
+        result = await booking.book(info.context, patient_id, slot_id, reason, idempotency_key)
+        return cast(BookAppointmentResult, present(result))
+
+    @strawberry.mutation(
+        description="Ask the office for a visit in one of the preferred windows (an Appointment proposed)."
+    )
+    async def request_appointment(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        service_type: VisitType,
+        preferred_windows: Annotated[list[TimeWindow], strawberry.argument(description="1 to 5 windows.")],
+        reason: Annotated[str, strawberry.argument(description="1 to 500 characters.")],
+        idempotency_key: IdempotencyKey,
+        practitioner_id: strawberry.ID | None = None,
+    ) -> RequestAppointmentResult:
+        windows = [booking.Window(w.start, w.end) for w in preferred_windows]
+        result = await booking.request(
+            info.context,
+            patient_id,
+            practitioner_id=practitioner_id,
+            visit_type=service_type.value,
+            windows=windows,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+        return cast(RequestAppointmentResult, present(result))
+
+    @strawberry.mutation(
+        description="Cancel a visit ahead (or a request); its Slot is freed in the same step."
+    )
+    async def cancel_appointment(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        appointment_id: strawberry.ID,
+        idempotency_key: IdempotencyKey,
+        reason: Annotated[str | None, strawberry.argument(description="Up to 500 characters.")] = None,
+    ) -> CancelAppointmentResult:
+        result = await booking.cancel(info.context, patient_id, appointment_id, reason, idempotency_key)
+        return cast(CancelAppointmentResult, present(result))
+
+    @strawberry.mutation(
+        description=(
+            "Check in online before a visit (from a few days before until it starts): answers to the "
+            "practice's pre-visit questions. The front desk marks the arrival."
+        )
+    )
+    async def check_in(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        appointment_id: strawberry.ID,
+        answers: list[CheckInAnswer],
+        confirm_demographics: Annotated[
+            bool, strawberry.argument(description="The address, phone and email on file are still right.")
+        ],
+        idempotency_key: IdempotencyKey,
+    ) -> CheckInResult:
+        given = [check_in.Answer(a.question_id, a.text, a.yes) for a in answers]
+        result = await check_in.check_in(
+            info.context,
+            patient_id,
+            appointment_id,
+            given,
+            confirm_demographics=confirm_demographics,
+            idempotency_key=idempotency_key,
+        )
+        return cast(CheckInResult, present(result))
 
     @strawberry.mutation(
         description=(

@@ -21,6 +21,7 @@ import strawberry
 from resolvers.account import Outcome
 from resolvers.errors import ProblemCode as ProblemCodeValue
 from resolvers.problems import IdempotencyKeyReused as IdempotencyKeyReusedValue
+from resolvers.problems import NotPermitted as NotPermittedValue
 
 T = TypeVar("T", bound=type)
 
@@ -96,6 +97,15 @@ def present(value: object) -> Any:
 def presented_types() -> dict[type, type]:
     """Value class -> GraphQL type, for the test that every union member can be produced."""
     return dict(_TYPES)
+
+
+@strawberry.type(
+    description="Not allowed: the access level, the practice's rules or the record's state do not permit it."
+)
+@presents(NotPermittedValue)
+class NotPermitted(Problem, Presented):
+    message: str
+    code: ProblemCode = ProblemCodeValue.NOT_PERMITTED  # type: ignore[valid-type]
 
 
 @strawberry.type(description="The idempotency key was used before for another request; nothing was done.")

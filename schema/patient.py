@@ -9,13 +9,15 @@ from typing import Annotated, TypeVar
 import strawberry
 
 from resolvers import records
+from resolvers.appointments import appointment_page
 from resolvers.context import RequestContext
 from resolvers.medications import medications_page
-from resolvers.patient import AddressValue, ContactPointValue, PatientValue, general_practitioners
+from resolvers.patient import ContactPointValue, PatientValue, general_practitioners
 from resolvers.refill_requests import refill_requests_page
 from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
 
-from .common import FhirDate, HumanName, Identifier
+from .appointments import Appointment, AppointmentsWhen
+from .common import Address, FhirDate, HumanName, Identifier
 from .connection import Connection, build, selects
 from .datatypes import Provider, provider
 from .medications import MedicationListStatus, MedicationRequest
@@ -49,29 +51,6 @@ class ContactPoint:
     @classmethod
     def from_value(cls, v: ContactPointValue) -> ContactPoint:
         return cls(system=v.system, value=v.value, use=v.use)
-
-
-@strawberry.type(description="A postal address (FHIR Address).")
-class Address:
-    use: str | None
-    text: str | None
-    line: list[str]
-    city: str | None
-    state: str | None
-    postal_code: str | None
-    country: str | None
-
-    @classmethod
-    def from_value(cls, v: AddressValue) -> Address:
-        return cls(
-            use=v.use,
-            text=v.text,
-            line=list(v.line),
-            city=v.city,
-            state=v.state,
-            postal_code=v.postal_code,
-            country=v.country,
-        )
 
 
 async def _records(
@@ -168,6 +147,29 @@ class Patient:
     ) -> Connection[Observation]:
         filters = Filters(category.value if category else None, code, date_from, date_to)
         return await _released(info, self.id, OBSERVATIONS, filters, Observation.from_value, first, after)
+
+    @strawberry.field(
+        description=(
+            "Appointments (FHIR Appointment): UPCOMING are requests, visits ahead and the ones cancelled, "
+            "soonest first; PAST are visits that have begun, most recent first."
+        )
+    )
+    async def appointments(
+        self,
+        info: Info,
+        when: AppointmentsWhen = AppointmentsWhen.UPCOMING,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[Appointment]:
+        page = await appointment_page(
+            info.context,
+            self.id,
+            upcoming_only=when == AppointmentsWhen.UPCOMING,
+            first=first,
+            after=after,
+            total=selects(info, "totalCount"),
+        )
+        return build(page, Appointment.from_value)
 
     @strawberry.field(
         description=(

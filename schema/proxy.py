@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import strawberry
 
-from resolvers import problems, proxies
+from resolvers import proxies
 
 from .access import AccessLevel
-from .outcomes import IdempotencyKeyReused, Presented, Problem, ProblemCode, presents
+from .outcomes import IdempotencyKeyReused, NotPermitted, Presented, presents
 from .results import InvalidToken
 
 
@@ -44,13 +44,6 @@ class ProxyRevoked(Presented):
     @classmethod
     def from_value(cls, value: proxies.ProxyRevoked, token: str | None) -> Any:
         return cls(proxy_id=strawberry.ID(value.related_person_id))
-
-
-@strawberry.type(description="Not allowed here (e.g. a minor's record, or your own invitation).")
-@presents(problems.NotPermitted)
-class NotPermitted(Problem, Presented):
-    message: str
-    code: ProblemCode = ProblemCode.NOT_PERMITTED  # type: ignore[valid-type]
 
 
 InviteProxyResult = Annotated[

@@ -9,8 +9,7 @@ import strawberry
 from resolvers import refills
 
 from .medications import NotRenewableReason
-from .outcomes import IdempotencyKeyReused, Presented, Problem, ProblemCode, presents
-from .proxy import NotPermitted
+from .outcomes import IdempotencyKeyReused, NotPermitted, Presented, Problem, ProblemCode, presents
 from .refill_requests import RefillRequestState
 
 

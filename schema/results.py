@@ -101,6 +101,16 @@ class TotpDisabled(Presented):
     token: str | None = strawberry.field(description=_TOKEN_DOC)
 
 
+@strawberry.type(description="The password was proven again; the session token was rotated.")
+@presents(r.Reauthenticated)
+class Reauthenticated(Presented):
+    expires_at: datetime
+    fresh_until: datetime = strawberry.field(
+        description="Changes that need a fresh proof are open until then."
+    )
+    token: str | None = strawberry.field(description=_TOKEN_DOC)
+
+
 @strawberry.type(description="Sessions ended by signOut or signOutEverywhere.")
 class SignedOut:
     sessions_ended: int
@@ -134,7 +144,7 @@ class CredentialsExpired(Problem, Presented):
 @strawberry.type
 @presents(r.Locked)
 class Locked(Problem, Presented):
-    until: datetime | None = strawberry.field(description="Null: locked by the practice until it unlocks.")
+    until: datetime | None = strawberry.field(description="When the lock ends.")
     message: str = "The account is locked. Reset your password or try again later."
     code: ProblemCode = ProblemCode.LOCKED  # type: ignore[valid-type]
 
@@ -196,6 +206,13 @@ class UsernameUnavailable(Problem, Presented):
     code: ProblemCode = ProblemCode.USERNAME_UNAVAILABLE  # type: ignore[valid-type]
 
 
+@strawberry.type
+@presents(r.ReauthenticationRequired)
+class ReauthenticationRequired(Problem, Presented):
+    message: str = "Enter your password again to make this change."
+    code: ProblemCode = ProblemCode.REAUTHENTICATION_REQUIRED  # type: ignore[valid-type]
+
+
 SignInResult = Annotated[
     SignedIn
     | TwoFactorRequired
@@ -217,7 +234,7 @@ ResetResult = Annotated[
     strawberry.union("ResetResult"),
 ]
 ChangePasswordResult = Annotated[
-    PasswordChanged | InvalidCredentials | PasswordRejected | InvalidToken,
+    PasswordChanged | InvalidCredentials | PasswordRejected | InvalidToken | Locked | RateLimited,
     strawberry.union("ChangePasswordResult"),
 ]
 IdentityResult = Annotated[
@@ -232,8 +249,17 @@ EnrollmentResult = Annotated[
     | InvalidToken,
     strawberry.union("EnrollmentResult"),
 ]
-BeginTotpResult = Annotated[TotpEnrollment | InvalidToken, strawberry.union("BeginTotpResult")]
-ConfirmTotpResult = Annotated[TotpEnabled | InvalidCode | InvalidToken, strawberry.union("ConfirmTotpResult")]
+BeginTotpResult = Annotated[
+    TotpEnrollment | InvalidToken | ReauthenticationRequired, strawberry.union("BeginTotpResult")
+]
+ConfirmTotpResult = Annotated[
+    TotpEnabled | InvalidCode | InvalidToken | ReauthenticationRequired, strawberry.union("ConfirmTotpResult")
+]
 DisableTotpResult = Annotated[
-    TotpDisabled | InvalidCredentials | InvalidToken, strawberry.union("DisableTotpResult")
+    TotpDisabled | InvalidCredentials | InvalidToken | Locked | RateLimited,
+    strawberry.union("DisableTotpResult"),
+]
+ReauthenticateResult = Annotated[
+    Reauthenticated | InvalidCredentials | Locked | RateLimited | InvalidToken,
+    strawberry.union("ReauthenticateResult"),
 ]

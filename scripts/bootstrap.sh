@@ -31,6 +31,25 @@ if ! command -v redis-server >/dev/null; then
   fi
 fi
 
+# Node (>= 18) runs the GraphQL-over-HTTP audit (tests/conformance); its npm packages are pinned by the
+# lockfile there and installed again only when it changes.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing nodejs and npm (Debian packages)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "bootstrap: Node 18+ and npm are missing. Install them as root: apt-get install nodejs npm" >&2; exit 1
+  fi
+fi
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 18 ? 1 : 0)' || { echo "bootstrap: Node 18+ is required" >&2; exit 1; }
+npm_stamp="tests/conformance/node_modules/.package-lock.sha256"
+npm_want="$(sha256sum tests/conformance/package-lock.json | cut -d' ' -f1)"
+if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
+  echo "bootstrap: installing the conformance audit (npm ci in tests/conformance)"
+  npm ci --prefix tests/conformance --no-audit --no-fund --silent
+  echo "$npm_want" > "$npm_stamp"
+fi
+
 command -v java >/dev/null || { echo "bootstrap: Java 17+ is required (apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
 command -v mvn >/dev/null || { echo "bootstrap: Maven is required (apt-get install maven)" >&2; exit 1; }
 exit 0

@@ -1,1 +1,1 @@
-"""ASGI middleware, one concern per module, applied in the order of DESIGN.md section 3."""
+"""ASGI middleware, one concern per module, applied in the order of docs/architecture.md section 3."""

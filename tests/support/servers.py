@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from pydantic_settings import NoDecode
 
 import auth
 from gateway import Settings, create_app
@@ -164,7 +166,14 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             continue
         if hasattr(value, "get_secret_value"):
             value = value.get_secret_value()
-        env[f"PORTAL_{name.upper()}"] = str(value).lower() if isinstance(value, bool) else str(value)
+        plain = any(m is NoDecode for m in type(settings).model_fields[name].metadata)
+        if isinstance(value, list | tuple) and plain:
+            text = ",".join(str(item) for item in value)  # a field that reads comma-separated text
+        elif isinstance(value, list | tuple | dict):
+            text = json.dumps(value, default=str)  # how pydantic-settings reads complex values
+        else:
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+        env[f"PORTAL_{name.upper()}"] = text
     return env
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -49,8 +51,11 @@ class SmtpSink:
         self._lock = threading.Lock()
         self._messages: list[tuple[list[str], EmailMessage]] = []
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.delay = 0.0  # seconds before a message is taken: a slow mail server, as production can have
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
@@ -67,6 +72,15 @@ class SmtpSink:
         """Every message received for ``address``, oldest first."""
         with self._lock:
             return [message for rcpts, message in self._messages if address in rcpts]
+
+    async def wait_for(self, address: str, count: int) -> list[EmailMessage]:
+        """Wait (10 s at most) until ``count`` messages for ``address`` arrived (mail goes out after the
+        answer)."""
+        deadline = time.monotonic() + 10
+        while len(messages := self.to(address)) < count:
+            assert time.monotonic() < deadline, f"{len(messages)} of {count} messages for {address}"
+            await asyncio.sleep(0.02)
+        return messages
 
     def last_body(self, address: str) -> str:
         messages = self.to(address)

@@ -24,7 +24,7 @@ from auth import (
     RateLimited,
     SignedIn,
 )
-from tests.integration.auth.helpers import PASSWORD, FakeDirectory, active_account, signed_in
+from tests.integration.auth.helpers import PASSWORD, FakeDirectory, SmtpSink, active_account, signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -77,6 +77,20 @@ async def test_four_failures_lock_and_the_fifth_right_password_is_refused(
     assert isinstance(await auth.signin.sign_in("user.s3", PASSWORD, ip=IP), SignedIn)
 
 
+async def test_unknown_and_real_usernames_lock_alike_and_only_the_owner_is_mailed(
+    auth: Auth, directory: FakeDirectory, clock: ManualClock, smtp: SmtpSink
+) -> None:
+    await active_account(auth, directory, clock, key="s12")
+    real = [await auth.signin.sign_in("user.s12", f"wrong-password-{i}", ip=IP) for i in range(5)]
+    other_ip = "198.51.100.12"  # past the per-address limit of IP, which is not what this is about
+    unknown = [await auth.signin.sign_in("user.nobody12", f"wrong-{i}-pass", ip=other_ip) for i in range(5)]
+    until = clock.now() + timedelta(minutes=30)
+    assert real == unknown == [InvalidCredentials()] * 3 + [Locked(until)] * 2
+    assert await auth.signin.sign_in("user.s12", PASSWORD, ip=other_ip) == Locked(until)
+    await auth.background.drain()  # the owner's mail goes out after the answer
+    assert "locked" in smtp.last_body("s12@example.test")
+
+
 async def test_staff_unlock_lifts_the_lock(auth: Auth, directory: FakeDirectory, clock: ManualClock) -> None:
     account = await active_account(auth, directory, clock, key="s4")
     for i in range(4):
@@ -95,13 +109,13 @@ async def test_a_success_resets_the_consecutive_count(
         assert isinstance(await auth.signin.sign_in("user.s5", PASSWORD, ip=IP), SignedIn)
 
 
-async def test_disabled_account_is_refused_and_its_sessions_end(
+async def test_disabled_account_answers_like_a_wrong_password_and_its_sessions_end(
     auth: Auth, directory: FakeDirectory, clock: ManualClock
 ) -> None:
     signed = await signed_in(auth, directory, clock, "s6")
     await auth.staff.disable(signed.account_id)
     assert isinstance(await auth.sessions.resolve(signed.token), ExpiredSession)
-    assert await auth.signin.sign_in("user.s6", PASSWORD, ip=IP) == Locked(None)
+    assert await auth.signin.sign_in("user.s6", PASSWORD, ip=IP) == InvalidCredentials()
     await auth.staff.enable(signed.account_id)
     assert isinstance(await auth.signin.sign_in("user.s6", PASSWORD, ip=IP), SignedIn)
 
@@ -161,7 +175,7 @@ async def test_bad_input_is_a_typed_error_and_changes_nothing(
     account = await active_account(auth, directory, clock, key="s10")
     with pytest.raises(InvalidInput):
         await auth.signin.sign_in(username, password, ip=IP)
-    state = await auth.signin._d.lockout.state(account.id)
+    state = await auth.signin._d.lockout.state(account.username)
     assert state.failures == 0
     decision = await auth.signin._d.limits.hit(auth.signin._d.rules.signin_ip, IP)
     assert decision.count == 1

@@ -6,15 +6,16 @@ Fixture patients stay untouched (tests write invitations and revocations here on
   ``rv`` a revoked proxy (Consent inactive), ``un`` an unrelated adult;
 - ``teen`` (15), ``grown`` (turned 18 last month) and ``renewed`` (19): children of ``pat`` with parental
   grants; ``grown``'s grant started before the 18th birthday (stops counting), ``renewed``'s after it;
-- ``pat`` has a plain and a restricted (``meta.security`` R) Condition and an active prescription (by a
-  practitioner of the fixture practice); ``teen`` sent one message and got one.
+- ``pat`` has a plain and a restricted (``meta.security`` R) Condition, a booked Appointment in 10 days
+  and an active prescription (by a practitioner of the fixture practice); ``teen`` sent one message
+  and got one.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -49,6 +50,10 @@ class Family:
     @property
     def plain_condition(self) -> str:
         return f"{self.run}-cond-plain"
+
+    @property
+    def appointment(self) -> str:
+        return f"{self.run}-appt"
 
     @property
     def medication_request(self) -> str:
@@ -130,6 +135,20 @@ def build(family: Family) -> list[dict[str, Any]]:
             "meta": {"security": [{"system": CONF, "code": "R"}]},
             "subject": pat,
             "code": code,
+        }
+    )
+    start = datetime.combine(today + timedelta(days=10), time(15, 0), tzinfo=UTC)
+    out.append(
+        {
+            "resourceType": "Appointment",
+            "id": f.appointment,
+            "status": "booked",
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=30)).isoformat(),
+            "participant": [
+                {"actor": pat, "status": "accepted"},
+                {"actor": {"reference": "Practitioner/prac-helen-lee"}, "status": "accepted"},
+            ],
         }
     )
     out.append(

@@ -39,6 +39,14 @@ VIEWER = "{ viewer { account { id username twoFactorEnabled patientId } session 
 VIEWER += "absoluteExpiresAt idleTimeoutSeconds level } } }"
 
 
+async def fixture_patient(fhir_base_url: str, patient_id: str = "pat-priya-patel") -> tuple[str, str]:
+    """A fixture Patient's email and birth date, read from HAPI (for username recovery)."""
+    async with httpx.AsyncClient(timeout=15) as fhir:
+        patient = (await fhir.get(f"{fhir_base_url}/Patient/{patient_id}")).json()
+    email = next(t["value"] for t in patient["telecom"] if t["system"] == "email")
+    return email, patient["birthDate"]
+
+
 @dataclass
 class Reply:
     """One GraphQL response."""

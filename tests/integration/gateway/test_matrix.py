@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLUnionType, get_named_type
@@ -98,6 +99,8 @@ NESTED: dict[str, Case] = {
     "DiagnosticReport.result": _of_patient("results { nodes { result { id } } }"),
     "DiagnosticReport.performer": _of_patient("results { nodes { performer { __typename } } }"),
     "Observation.performer": _of_patient("observations { nodes { performer { __typename } } }"),
+    "Patient.appointments": _of_patient("appointments { nodes { id clinician { practitioner { id } } } }"),
+    "Appointment.calendarFile": _of_patient("appointments { nodes { calendarFile } }"),
     "Patient.medications": _of_patient("medications(status: ALL) { totalCount nodes { id renewable } }"),
     "MedicationRequest.medication": _of_patient("medications { nodes { medication { code { text } } } }"),
     "MedicationRequest.prescriber": _of_patient("medications { nodes { prescriber { __typename } } }"),
@@ -105,6 +108,19 @@ NESTED: dict[str, Case] = {
     "RefillRequest.medicationRequest": _of_patient("refillRequests { nodes { medicationRequest { id } } }"),
     "RefillRequest.newOrder": _of_patient("refillRequests { nodes { newOrder { id } } }"),
 }
+
+
+def _windows(f: Family) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(days=5)
+    window = {"start": start.isoformat(), "end": (start + timedelta(days=1)).isoformat()}
+    return {"id": f.patient("pat"), "key": new_key(), "windows": [window]}
+
+
+def _for_patient(no_access: str = "NOT_FOUND", **outcomes: str) -> dict[str, str]:
+    """A mutation for the family's patient: revoked and unrelated viewers are outside its scope."""
+    return _signed_in("", revoked=no_access, unrelated=no_access, **outcomes)
+
+
 ROOT: dict[str, Case] = {
     "viewer": Case(
         "{ viewer { account { id } patients { accessLevel patient { id } } } }", _none, _signed_in("ok")
@@ -136,6 +152,11 @@ ROOT: dict[str, Case] = {
     "changePassword": Case(
         'mutation { changePassword(currentPassword: "not-the-password-1", newPassword: "a-new-long-pass-42") '
         "{ __typename } }",
+        _none,
+        _signed_in("InvalidCredentials"),
+    ),
+    "reauthenticate": Case(
+        'mutation { reauthenticate(password: "not-the-password-1") { __typename } }',
         _none,
         _signed_in("InvalidCredentials"),
     ),
@@ -197,6 +218,48 @@ ROOT: dict[str, Case] = {
         _signed_in("InvalidToken"),
     ),
     # The already revoked grant: revoking it again is harmless, and only its patient may.
+    "appointment": Case(
+        "query Q($id: ID!) { appointment(id: $id) { id status } }",
+        lambda f: {"id": f.appointment},
+        _signed_in("ok", revoked="null", unrelated="null"),
+    ),
+    "availableSlots": Case(
+        "query Q($from: DateTime!, $to: DateTime!) "
+        "{ availableSlots(from: $from, to: $to, first: 2) { nodes { id clinician { id } } } }",
+        lambda f: {
+            "from": datetime.now(UTC).isoformat(),
+            "to": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        },
+        _signed_in("ok"),
+    ),
+    "bookAppointment": Case(
+        'mutation M($id: ID!, $key: String!) { bookAppointment(patientId: $id, slotId: "no-such-slot", '
+        "idempotencyKey: $key) { __typename } }",
+        lambda f: {"id": f.patient("pat"), "key": new_key()},
+        _for_patient(patient="SlotUnavailable", scheduling="SlotUnavailable", read_only="NotPermitted"),
+    ),
+    "requestAppointment": Case(
+        "mutation M($id: ID!, $key: String!, $windows: [TimeWindow!]!) { requestAppointment(patientId: $id, "
+        'serviceType: CHECKUP, preferredWindows: $windows, reason: "Check-up", idempotencyKey: $key) '
+        "{ __typename } }",
+        _windows,
+        _for_patient(
+            patient="AppointmentRequested", scheduling="AppointmentRequested", read_only="NotPermitted"
+        ),
+    ),
+    # Roles run in order: the patient cancels it, then the scheduling proxy finds it cancelled already.
+    "cancelAppointment": Case(
+        "mutation M($id: ID!, $a: ID!, $key: String!) { cancelAppointment(patientId: $id, appointmentId: $a, "
+        "idempotencyKey: $key) { __typename } }",
+        lambda f: {"id": f.patient("pat"), "a": f.appointment, "key": new_key()},
+        _for_patient(patient="AppointmentCancelled", scheduling="NotCancellable", read_only="NotPermitted"),
+    ),
+    "checkIn": Case(
+        "mutation M($id: ID!, $a: ID!, $key: String!) { checkIn(patientId: $id, appointmentId: $a, "
+        "answers: [], confirmDemographics: true, idempotencyKey: $key) { __typename } }",
+        lambda f: {"id": f.patient("pat"), "a": f.appointment, "key": new_key()},
+        _for_patient(patient="CheckInNotOpen", scheduling="CheckInNotOpen", read_only="NotPermitted"),
+    ),
     "revokeProxy": Case(
         "mutation M($id: ID!) { revokeProxy(proxyId: $id) { __typename } }",
         lambda f: {"id": f.rp("rv", "pat")},
@@ -299,6 +362,8 @@ async def test_authorization_matrix(start_access: StartAccess) -> None:
         "reset_per_account_per_hour": 1000,
         "recovery_per_ip_per_hour": 10_000,
         "recovery_per_email_per_hour": 1000,
+        # Every role signs in as the same unknown name; the lock per name is not what this is about.
+        "lockout_threshold": 100,
     }
     async with start_access(**limits) as access:
         failures: list[str] = []

@@ -108,7 +108,9 @@ async def test_reset_still_asks_for_the_second_factor(portal: Portal, smtp: Smtp
       requestPasswordReset(username: $u, securityAnswer: $a) { __typename }
     }
     """
+    before = len(smtp.to(account.email))
     await portal.gql(request, {"u": "user.ana", "a": ANSWER})
+    await smtp.wait_for(account.email, before + 1)  # mailed after the answer
     link = smtp.last_token(account.email)
     complete = """
     mutation C($t: String!, $p: String!, $c: String) {

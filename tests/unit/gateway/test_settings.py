@@ -72,6 +72,17 @@ def test_out_of_range_values_are_refused() -> None:
             _settings(**values)
 
 
+def test_trusted_proxies_are_comma_separated_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32")
+    assert [str(net) for net in Settings().trusted_proxies] == ["10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"]
+    monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", "")
+    assert Settings().trusted_proxies == []
+    for wrong in ("*", "10.0.0.0/33", "proxy.example.test"):
+        monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", wrong)
+        with pytest.raises(ValueError, match="trusted_proxies"):
+            Settings()
+
+
 def test_refill_levels_reach_the_practice_rules_and_never_include_read_only() -> None:
     assert _settings().practice_rules().refill_levels == {Level.SELF, Level.SCHEDULING_MESSAGING}
     assert _settings(refill_levels=["SELF"]).practice_rules().refill_levels == {Level.SELF}

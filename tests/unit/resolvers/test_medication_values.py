@@ -14,7 +14,7 @@ from resolvers.medications import NotRenewableReason, Orders, focus_id, is_renew
 from resolvers.refill_requests import RefillRequestState, new_order_ids, state_of
 from resolvers.refills import request_refill
 
-RENEWAL = {"coding": [{"system": "urn:portal-gateway:task-code", "code": "renewal"}]}
+RENEWAL = {"coding": [{"system": "urn:portal-gateway:task", "code": "renewal"}]}
 
 
 def _order(**fields: Any) -> Resource:

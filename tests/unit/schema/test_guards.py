@@ -77,7 +77,8 @@ def _query_with_tokens(n: int) -> str:
 async def test_tokens_at_limit_pass_the_guard(limit: int) -> None:
     query = _query_with_tokens(limit)
     assert _tokens(query) == limit
-    errors = await _run(query, max_tokens=limit)
+    # The padding repeats one field, which the repeated-field limit would refuse on its own.
+    errors = await _run(query, max_tokens=limit, max_repeated_fields=100)
     assert not any("tokens" in e["message"] for e in errors)
     if limit == 50:
         # Small enough for graphql-core to validate the repeated fields, so it runs to the resolver.
@@ -91,6 +92,35 @@ async def test_tokens_one_past_limit_are_refused(limit: int) -> None:
     errors = await _run(query, max_tokens=limit)
     assert _codes(errors) == {"BAD_USER_INPUT"}
     assert any("tokens" in e["message"] for e in errors)
+
+
+def _directives(n: int) -> str:
+    # Inline fragments without a type condition may repeat, each carrying one directive.
+    return '{ patient(id: "a") { ' + " ".join(["... @include(if: true) { id }"] * n) + " } }"
+
+
+async def test_directives_at_limit_execute() -> None:
+    assert _codes(await _run(_directives(50))) == {"UNAUTHENTICATED"}
+
+
+async def test_directives_one_past_limit_are_refused() -> None:
+    errors = await _run(_directives(51))
+    assert errors == [{"message": "The document has more than 50 directives.", "code": "BAD_USER_INPUT"}]
+
+
+async def test_repeated_fields_at_limit_execute() -> None:
+    assert _codes(await _run('{ patient(id: "a") { id id id } }')) == {"UNAUTHENTICATED"}
+
+
+async def test_repeated_fields_one_past_limit_are_refused() -> None:
+    errors = await _run('{ patient(id: "a") { id id id id } }')
+    assert _codes(errors) == {"BAD_USER_INPUT"}
+    assert any("'id' is selected 4 times" in e["message"] for e in errors)
+
+
+async def test_an_unknown_fragment_is_the_clients_mistake_not_a_crash() -> None:
+    errors = await _run("{ viewer { ...Missing } }")
+    assert errors == [{"message": "Unknown fragment 'Missing'.", "code": "BAD_USER_INPUT"}]
 
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
