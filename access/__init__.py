@@ -8,6 +8,7 @@
 - ``shared_changes``: the one table of changes a patient operation may make to shared resources (a Slot
   booked);
 - ``invitations`` and ``acceptance``: proxy invitation codes, and the two writes of accepting one;
+- ``uploads``: upload tickets (an uploaded file may be attached only by its uploader, for its patient);
 - ``dates``: the date rules, failing closed on partial dates.
 
 The guard that enforces all of this for every FHIR access of a request is ``resolvers.guard``.
@@ -17,11 +18,14 @@ from . import shapes
 from .acceptance import InvitationAccess
 from .cache import ScopeCache
 from .compartment import (
+    ATTACHED,
     COMPARTMENT,
     DIRECTORY_TYPES,
     RESTRICTED_LABELS,
+    Attached,
     Compartment,
     belongs,
+    holds,
     restricted,
     sent_by_patient,
 )
@@ -30,8 +34,10 @@ from .invitations import ProxyInvitations
 from .scope import CAPABILITIES, PARENTAL, AccessScope, Capability, Grant, Level, TeenPolicy, derive_scope
 from .service import Access, build_access
 from .shared_changes import SHARED_CHANGES, SharedChange, declared
+from .uploads import Upload, Uploads
 
 __all__ = [
+    "ATTACHED",
     "CAPABILITIES",
     "COMPARTMENT",
     "DIRECTORY_TYPES",
@@ -40,6 +46,7 @@ __all__ = [
     "SHARED_CHANGES",
     "Access",
     "AccessScope",
+    "Attached",
     "Capability",
     "Compartment",
     "DateRange",
@@ -50,6 +57,8 @@ __all__ = [
     "ScopeCache",
     "SharedChange",
     "TeenPolicy",
+    "Upload",
+    "Uploads",
     "age_on",
     "belongs",
     "birthday",
@@ -57,6 +66,7 @@ __all__ = [
     "date_range",
     "declared",
     "derive_scope",
+    "holds",
     "in_period",
     "parse_date",
     "restricted",

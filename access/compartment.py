@@ -2,7 +2,8 @@
 
 For each type: the search parameter that constrains it, and the elements whose references place a resource
 in the patient's compartment (FHIR R4 Patient compartment, the portal's
-subset). Plus the confidentiality labels hidden from proxies.
+subset). Plus the types reached only through a resource that holds them (a message's attachment, a Binary),
+and the confidentiality labels hidden from proxies.
 """
 
 from __future__ import annotations
@@ -60,8 +61,32 @@ COMPARTMENT: Mapping[str, Compartment] = {
     "RelatedPerson": Compartment("patient", ("patient",)),
     "Task": Compartment("patient", ("for",)),
     "Account": Compartment("patient", ("subject",)),
+    # The audit trail of the patient's record (the patient is an entity of every event; the access log).
+    "AuditEvent": Compartment("patient", ("entity",)),
 }
 """Patient-compartment types. A type missing here cannot be searched or read through a patient guard."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """A type that belongs to a patient but is never searched or read alone: only through a holder.
+
+    Attributes:
+        element: The element naming the patient the resource belongs to (checked on write and on read).
+        holders: Holder type -> the element of the holder whose ``url``/``reference`` names the resource.
+    """
+
+    element: str
+    holders: Mapping[str, str]
+
+
+ATTACHED: Mapping[str, Attached] = {
+    # An attachment of a message (docs/messaging.md): Binary.securityContext is the patient; it is read only
+    # as an attachment of a Communication the viewer may see (so the teen rule and the labels of the message
+    # apply to its files too), never by id alone.
+    "Binary": Attached("securityContext", {"Communication": "payload"}),
+}
+"""Types reached only through a holder (``PatientGuard.attachment``) and what places them in a compartment."""
 
 DIRECTORY_TYPES = frozenset(
     {
@@ -84,14 +109,29 @@ def belongs(resource: Resource, patient_id: str) -> bool:
     if resource.resource_type == "Patient":
         return resource.id == patient_id
     compartment = COMPARTMENT.get(resource.resource_type)
-    if compartment is None:
+    attached = ATTACHED.get(resource.resource_type)
+    if compartment is not None:
+        elements = compartment.elements
+    elif attached is not None:
+        elements = (attached.element,)
+    else:
         return False
     wanted = f"Patient/{patient_id}"
     return any(
         ref == wanted or ref.endswith("/" + wanted)
-        for element in compartment.elements
+        for element in elements
         for ref in _references(resource.get(element))
     )
+
+
+def holds(holder: Resource, resource_type: str, resource_id: str) -> bool:
+    """Whether ``holder`` names ``resource_type/resource_id`` in the element ``ATTACHED`` declares for it."""
+    attached = ATTACHED.get(resource_type)
+    element = attached.holders.get(holder.resource_type) if attached is not None else None
+    if element is None:
+        return False
+    wanted = f"{resource_type}/{resource_id}"
+    return any(link == wanted or link.endswith("/" + wanted) for link in _links(holder.get(element)))
 
 
 def restricted(resource: Resource) -> bool:
@@ -115,6 +155,19 @@ def sent_by_patient(resource: Resource, patient_id: str) -> bool:
     if resource.resource_type != "Communication":
         return False
     return any(ref.endswith(f"Patient/{patient_id}") for ref in _references(resource.get("sender")))
+
+
+def _links(value: Any) -> Iterator[str]:
+    """Every ``reference`` and Attachment ``url`` string inside ``value``."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key in ("reference", "url") and isinstance(item, str):
+                yield item
+            else:
+                yield from _links(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _links(item)
 
 
 def _references(value: Any) -> Iterator[str]:

@@ -9,6 +9,7 @@ from auth import Clock, Redis
 from .cache import ScopeCache
 from .invitations import ProxyInvitations
 from .scope import TeenPolicy
+from .uploads import Uploads
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +20,13 @@ class Access:
         scopes: The per-session access-scope cache (at most 60 s; invalidated by grant changes).
         invitations: Proxy invitation codes (hashed in Redis, 7 days, bound to the first claimant).
         teen: The practice's teen rule for proxies.
+        uploads: Upload tickets: which uploaded files an account may attach to whose messages.
     """
 
     scopes: ScopeCache
     invitations: ProxyInvitations
     teen: TeenPolicy
+    uploads: Uploads
 
 
 def build_access(redis: Redis, prefix: str, clock: Clock, teen: TeenPolicy | None = None) -> Access:
@@ -42,4 +45,5 @@ def build_access(redis: Redis, prefix: str, clock: Clock, teen: TeenPolicy | Non
         scopes=ScopeCache(redis, prefix),
         invitations=ProxyInvitations(redis, prefix, clock),
         teen=teen or TeenPolicy(),
+        uploads=Uploads(redis, prefix),
     )

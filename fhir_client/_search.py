@@ -7,7 +7,9 @@ A search is a mapping from parameter name to value:
   ``{"date": [ge(date(2024, 1, 1)), lt(date(2025, 1, 1))]}`` -> ``date=ge2024-01-01&date=lt2025-01-01``;
 - :class:`AnyOf`: one comma-joined value, which FHIR reads as OR:
   ``{"code": AnyOf("a", "b")}`` -> ``code=a,b``;
-- modifiers and chains belong to the name: ``{"code:text": "glucose"}``, ``{"subject:Patient.name": "x"}``.
+- modifiers and chains belong to the name: ``{"code:text": "glucose"}``, ``{"subject:Patient.name": "x"}``;
+- reverse chains too: ``{"_has:Communication:part-of:recipient": "Patient/1"}`` (resources that a
+  Communication names in ``part-of`` and whose ``recipient`` is ``Patient/1``).
 
 Commas and backslashes inside a value are escaped (``\,``, ``\\``), so a value can never turn into an OR
 by accident; ``|`` (token ``system|code``) is left alone. Paging and result-shaping parameters
@@ -29,6 +31,8 @@ Scalar = str | int | float | Decimal | bool | date
 Prefix = Literal["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(?::[A-Za-z0-9_\-.]+)?(?:\.[A-Za-z0-9_\-:]+)*$")
+# _has:<type>:<reference param>[:<type>:<reference param>...]:<param>
+_HAS = re.compile(r"^_has(?::[A-Za-z]+:[A-Za-z0-9_\-]+)+:[A-Za-z0-9_\-.]+$")
 _ELEMENT = re.compile(r"^_?[A-Za-z][A-Za-z0-9_\-.]*$")  # _sort also takes _id, _lastUpdated
 _INCLUDE = re.compile(r"^[A-Za-z]+:[A-Za-z0-9_\-]+(?::[A-Za-z]+)?$")
 _SHAPING = frozenset(
@@ -139,7 +143,7 @@ def encode_search(
     """
     pairs: list[tuple[str, str]] = []
     for name, value in (params or {}).items():
-        if not _NAME.match(name) or name.split(":")[0] in _SHAPING:
+        if not (_NAME.match(name) or _HAS.match(name)) or name.split(":")[0] in _SHAPING:
             raise ValueError(f"not a search parameter name here: {name!r}")
         values = value if isinstance(value, list | tuple) else (value,)
         pairs.extend((name, _encode(item)) for item in values)

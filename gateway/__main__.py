@@ -1,6 +1,6 @@
 """``python -m gateway``: serve the gateway, write the SDL, invite a patient, or seed the demo accounts.
 
-- ``python -m gateway [serve]``
+- ``python -m gateway [serve [--workers N]]``
 - ``python -m gateway sdl [FILE]``
 - ``python -m gateway invite --patient ID [--email ADDRESS]`` (staff: mails temporary credentials)
 - ``python -m gateway reset-two-factor (--username NAME | --patient ID)`` (staff: two-step verification off)
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 import auth
 from schema import build_schema
@@ -30,7 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
     parser = argparse.ArgumentParser(prog="python -m gateway")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("serve", help="serve the gateway (the default)")
+    serve = commands.add_parser("serve", help="serve the gateway (the default)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (state is shared through Redis only)"
+    )
     sdl = commands.add_parser("sdl", help="print the schema's SDL, or write it to FILE")
     sdl.add_argument("file", nargs="?", type=Path)
     invitation = commands.add_parser("invite", help="invite a patient to the portal (mails credentials)")
@@ -83,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(
             f"demo accounts: {len(report.created)} created, {len(report.existing)} already there\n"
         )
+        return 0
+    workers = getattr(args, "workers", 1)
+    if workers < 1:
+        parser.error("--workers must be at least 1")
+    if workers > 1:
+        # uvicorn starts each worker from an import path, so each builds its own app and pools.
+        target = "gateway.serve:app_from_environment"
+        config = server_config(target, host=settings.host, port=settings.port, workers=workers)
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
         return 0
     uvicorn.Server(server_config(create_app(settings), host=settings.host, port=settings.port)).run()
     return 0

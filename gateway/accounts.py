@@ -41,7 +41,7 @@ async def invite(settings: Settings, patient_id: str, email: str | None) -> auth
         auth.PatientAlreadyEnrolled: The Patient already has an active account.
     """
     settings.check_startable()
-    async with services(settings) as state:
+    async with services(settings, background=False) as state:
         directory = auth.FhirPatientDirectory(state["fhir"])
         return await state["auth"].enrollment.invite(patient_id, directory=directory, email=email)
 
@@ -66,7 +66,7 @@ async def reset_two_factor(settings: Settings, *, username: str | None, patient_
         auth.AccountNotFound: No such account.
     """
     settings.check_startable()
-    async with services(settings) as state:
+    async with services(settings, background=False) as state:
         store = state["auth"].accounts
         if username is not None:
             account = await store.by_username(canonical_username(username))
@@ -106,7 +106,7 @@ async def seed_demo_accounts(settings: Settings) -> SeedReport:
     answer_hash = await hasher.hash(fold(DEMO_SECURITY_ANSWER))
     created: list[str] = []
     existing: list[str] = []
-    async with services(settings) as state:
+    async with services(settings, background=False) as state:
         store, now = state["auth"].accounts, auth.SystemClock().now()
         for demo in DEMO_ACCOUNTS:
             if await store.by_username(demo.username) or await store.by_patient(demo.patient_id):

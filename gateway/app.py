@@ -10,6 +10,9 @@ from datetime import timedelta
 from typing import TypedDict
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
@@ -18,6 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import access
 import auth
 from fhir_client import (
+    CircuitBreaker,
     ClientOptions,
     FhirClient,
     Limits,
@@ -25,10 +29,13 @@ from fhir_client import (
     auth_from_settings,
     make_http_client,
 )
+from resolvers.audit import AuditQueue
 from resolvers.idempotency import IdempotencyStore
 from resolvers.notices import NOTICES
 from schema import build_schema
 
+from .attachments import AttachmentsEndpoint
+from .audit import AuditWriter
 from .health import healthz, readyz
 from .logs import quiet_library_loggers
 from .middleware.body_limit import BodyLimitMiddleware
@@ -36,6 +43,7 @@ from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
 from .middleware.session import SessionMiddleware
 from .notices import Notifier
+from .periodic import Periodic
 from .settings import Settings
 from .view import GraphQLView
 
@@ -48,11 +56,17 @@ class State(TypedDict):
     auth: auth.Auth
     access: access.Access
     idempotency: IdempotencyStore
+    audit: AuditQueue
+    audit_writer: AuditWriter
 
 
 @asynccontextmanager
 async def services(
-    settings: Settings, *, clock: auth.Clock | None = None, mailer: auth.Mailer | None = None
+    settings: Settings,
+    *,
+    clock: auth.Clock | None = None,
+    mailer: auth.Mailer | None = None,
+    background: bool = True,
 ) -> AsyncIterator[State]:
     """Open the shared clients and the ``auth`` services; close them on exit (the app lifespan, the CLI).
 
@@ -60,6 +74,7 @@ async def services(
         settings: The gateway settings.
         clock: The time source of sessions and tickets (tests pass a ``ManualClock``).
         mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
+        background: Run the notifier and the audit writer (the app; a CLI command needs neither).
 
     Yields:
         The root ``FhirClient``, the Redis pool, ``Auth``, ``Access`` and the idempotency store.
@@ -80,6 +95,10 @@ async def services(
         str(settings.redis_url),
         socket_timeout=settings.redis_timeout,
         socket_connect_timeout=settings.redis_timeout,
+        # A connection that a Redis restart or failover closed is retried on a new one, a few times, quickly:
+        # a restart then costs no request. Redis that stays down still fails the request (fail closed).
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[RedisConnectionError],
     )
     async with make_http_client(timeout=timeout, limits=limits) as http:
         fhir = FhirClient(
@@ -90,6 +109,11 @@ async def services(
                 timeout=timeout, deadline=settings.fhir_deadline, log_phi=settings.development
             ),
             auth=auth_from_settings(settings.fhir_auth_settings()),
+            # One breaker per process, shared by every request (for_request keeps it).
+            breaker=CircuitBreaker(
+                failure_threshold=settings.fhir_breaker_failures,
+                reset_after=settings.fhir_breaker_reset_seconds,
+            ),
         )
         service = auth.build_auth(
             redis,
@@ -120,11 +144,15 @@ async def services(
             practice_name=settings.practice_name,
             portal_url=settings.portal_url,
         )
-        polling = (
-            asyncio.create_task(notifier.run_forever(settings.notices_interval_seconds))
-            if settings.notices_interval_seconds > 0 and NOTICES
-            else None
-        )
+        audit = AuditQueue(redis, settings.auth_key_prefix, limit=settings.audit_queue_limit)
+        writer = AuditWriter(fhir.for_request("audit"), audit, batch=settings.audit_batch_size)
+        jobs: list[Periodic] = []
+        if background and settings.notices_interval_seconds > 0 and NOTICES:
+            jobs.append(Periodic("notices", notifier.run_once, settings.notices_interval_seconds))
+        if background and settings.audit_interval_seconds > 0:
+            jobs.append(Periodic("audit", writer.run_once, settings.audit_interval_seconds))
+        for job in jobs:
+            job.start()
         try:
             yield {
                 "fhir": fhir,
@@ -132,12 +160,12 @@ async def services(
                 "auth": service,
                 "access": shared_access,
                 "idempotency": idempotency,
+                "audit": audit,
+                "audit_writer": writer,
             }
         finally:
-            if polling is not None:
-                polling.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await polling
+            for job in jobs:
+                await job.stop()
             # Work accepted before shutdown (mail, reset and recovery lookups) still runs; it needs Redis.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.shutdown_grace_seconds):
@@ -182,13 +210,21 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/attachments", AttachmentsEndpoint(settings), methods=["GET", "POST"]),
         ],
         middleware=[
             *proxies,
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
-            Middleware(SessionMiddleware, secure_cookie=settings.cookie_secure),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                # Uploads have their own cap (docs/messaging.md); /graphql keeps max_body_bytes.
+                larger={"/attachments": settings.attachment_max_bytes},
+            ),
+            Middleware(
+                SessionMiddleware, secure_cookie=settings.cookie_secure, paths=("/graphql", "/attachments")
+            ),
         ],
         lifespan=lifespan,
     )

@@ -8,7 +8,6 @@ carry no PHI: a fixed sentence, the practice's name and where to sign in. Nothin
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
@@ -75,13 +74,6 @@ class Notifier:
                     extra={"notice": notice.name, "error_class": type(exc).__name__},
                 )
         return sent
-
-    async def run_forever(self, interval: float) -> None:
-        """``run_once`` every ``interval`` seconds until cancelled (the app lifespan's background task)."""
-        while True:
-            with contextlib.suppress(OSError):  # Redis or SMTP away for a moment: the next round retries
-                await self.run_once()
-            await asyncio.sleep(interval)
 
     async def _watch(self, notice: Notice) -> int:
         mark = f"{self._prefix}notices:since:{notice.name}"

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    BaseModel,
     Field,
     FilePath,
     HttpUrl,
@@ -24,7 +25,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 import access
 import auth
 from fhir_client import AuthSettings
-from resolvers.practice import PracticeRules
+from resolvers.practice import URGENT_CARE_NOTICE, MessagePool, PracticeRules
 
 # Allowed only in development, so that `make run` works without a secret; outside development the app factory
 # refuses to start with it (or with none).
@@ -32,6 +33,31 @@ DEVELOPMENT_IP_HASH_KEY = "development-only-ip-hash-key-not-secret!"
 MIN_SECRET_BYTES = 32
 
 Environment = Literal["development", "test", "production"]
+
+
+class MessagePoolSetting(BaseModel):
+    """One shared inbox in ``PORTAL_MESSAGE_POOLS`` (a JSON list of these)."""
+
+    model_config = {"frozen": True, "extra": "forbid"}
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")
+    name: str = Field(min_length=1, max_length=100)
+    # Directory types that can both receive a Communication and own a Task (FHIR R4).
+    reference: str = Field(
+        pattern=r"^(HealthcareService|Organization|PractitionerRole|Practitioner)/[A-Za-z0-9\-.]{1,64}$"
+    )
+
+
+# The demo practice's shared inboxes (fixtures/practice.py writes these HealthcareServices).
+DEFAULT_MESSAGE_POOLS = (
+    MessagePoolSetting(
+        code="front-desk", name="Front desk", reference="HealthcareService/hs-mgfm-front-desk"
+    ),
+    MessagePoolSetting(code="billing", name="Billing office", reference="HealthcareService/hs-mgfm-billing"),
+    MessagePoolSetting(
+        code="nurse-line", name="Nurse line", reference="HealthcareService/hs-mgfm-nurse-line"
+    ),
+)
 
 
 class Settings(BaseSettings):
@@ -54,6 +80,9 @@ class Settings(BaseSettings):
     fhir_pool_timeout: float = Field(default=2.0, gt=0, le=30)
     fhir_max_connections: int = Field(default=50, ge=1, le=1000)
     fhir_deadline: float = Field(default=20.0, gt=0, le=120)
+    # The circuit breaker of the EHR: consecutive failures that open it, and seconds until one probe.
+    fhir_breaker_failures: int = Field(default=5, ge=1, le=100)
+    fhir_breaker_reset_seconds: float = Field(default=30.0, ge=0.1, le=600)
 
     # Upstream authentication to the EHR (docs/fhir-client.md): none, basic, bearer or SMART Backend Services.
     fhir_auth: Literal["none", "basic", "bearer", "smart"] = "none"
@@ -123,6 +152,16 @@ class Settings(BaseSettings):
     # Proxy access of teenagers (docs/access.md): from which age, and whether their sent messages are hidden.
     teen_proxy_min_age: int = Field(default=12, ge=10, le=17)
     teen_proxy_hides_sent_messages: bool = True
+
+    # Secure messaging (docs/messaging.md): the shared inboxes besides the care team, the longest text, the
+    # reply promise in business days, the notice every send answers with, and the largest attachment (its
+    # own body cap on POST /attachments; /graphql keeps max_body_bytes).
+    message_pools: tuple[MessagePoolSetting, ...] = DEFAULT_MESSAGE_POOLS
+    message_max_characters: int = Field(default=10_000, ge=100, le=100_000)
+    message_reply_business_days: int = Field(default=2, ge=1, le=10)
+    message_urgent_notice: str = Field(default=URGENT_CARE_NOTICE, min_length=1, max_length=1000)
+    attachment_max_bytes: int = Field(default=5 * 1024 * 1024, ge=64 * 1024, le=20 * 1024 * 1024)
+
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=8, le=4 * 1024 * 1024)
     argon2_parallelism: int = Field(default=4, ge=1, le=64)
@@ -132,6 +171,12 @@ class Settings(BaseSettings):
     ip_hash_key: SecretStr | None = None
     # SHA-256 (hex) of the staff key sent as `X-Admin-Key`; unset means no admin access at all.
     admin_key_sha256: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{64}$")
+
+    # The audit trail (docs/audit.md): how often queued notes are written to the EHR (0: never, tests drive
+    # it), notes per FHIR transaction, and how many may wait before the gateway refuses PHI access.
+    audit_interval_seconds: float = Field(default=2.0, ge=0, le=600)
+    audit_batch_size: int = Field(default=50, ge=1, le=500)
+    audit_queue_limit: int = Field(default=100_000, ge=10, le=10_000_000)
 
     # Notices (gateway/notices.py): how often the EHR is polled for news to mail patients about (0: never),
     # and where those mails send them.
@@ -197,6 +242,11 @@ class Settings(BaseSettings):
             max_upcoming_appointments=self.max_upcoming_appointments,
             check_in_opens_days=self.check_in_opens_days,
             check_in_questionnaire=self.check_in_questionnaire,
+            message_pools=tuple(MessagePool(p.code, p.name, p.reference) for p in self.message_pools),
+            message_max_characters=self.message_max_characters,
+            message_reply_business_days=self.message_reply_business_days,
+            urgent_care_notice=self.message_urgent_notice,
+            attachment_max_bytes=self.attachment_max_bytes,
             refill_levels=frozenset(access.Level(level) for level in self.refill_levels),
             refill_due_business_days=self.refill_due_business_days,
         )
@@ -298,6 +348,8 @@ class Settings(BaseSettings):
                 raise ValueError("fhir_base_url must use https outside development unless it is on loopback")
         if "{token}" not in self.reset_url_template:
             raise ValueError("reset_url_template must contain {token}")
+        if len({pool.code for pool in self.message_pools}) != len(self.message_pools):
+            raise ValueError("message_pools: each pool needs a code of its own")
         try:
             ZoneInfo(self.practice_time_zone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -14,8 +15,10 @@ from strawberry.asgi import GraphQL
 import access
 import auth
 from fhir_client import FhirClient
+from resolvers.audit import AuditTrail
 from resolvers.context import RequestContext
 from resolvers.errors import ErrorCode
+from resolvers.practice import PracticeRules
 from resolvers.viewer import SessionState
 from schema import PortalSchema
 
@@ -71,31 +74,49 @@ class GraphQLView(GraphQL[RequestContext, None]):
         The session lookup comes from ``SessionMiddleware``; mutations set or clear the cookie through
         ``add_header`` on Strawberry's sub-response, which is merged into the final response.
         """
-        root: FhirClient = request.state.fhir
-        service: auth.Auth = request.state.auth
-        shared_access: access.Access = request.state.access
-        state = request.scope.get("state", {})
-        request_id: str = state.get("request_id", "")
-        session: SessionState = state.get("session") or SessionState()
 
         def add_header(name: str, value: str) -> None:
             if isinstance(response, Response):
                 response.headers.append(name, value)
 
-        return RequestContext(
-            request_id=request_id,
-            # Shares the pool, breaker and credentials; has this request's own loaders and call counter.
-            _fhir=root.for_request(request_id),
-            development=self.settings.development,
-            auth=service,
-            access=shared_access,
-            idempotency=request.state.idempotency,
-            practice=self.practice,
-            session=session,
-            # The socket's address, or the client's as a trusted proxy forwarded it (create_app).
-            client_ip=request.client.host if request.client else None,
-            secure_cookie=self.settings.cookie_secure,
-            admin=self.settings.is_admin_key(request.headers.get("x-admin-key")),
-            add_header=add_header,
-            cursor_key=self.cursor_key,
-        )
+        return request_context(request, self.settings, self.practice, self.cursor_key, add_header=add_header)
+
+
+def request_context(
+    request: Request | WebSocket,
+    settings: Settings,
+    practice: PracticeRules,
+    cursor_key: bytes,
+    *,
+    add_header: Callable[[str, str], None] | None = None,
+) -> RequestContext:
+    """The ``RequestContext`` of one request, for ``/graphql`` and ``/attachments`` alike.
+
+    It gets its own FHIR client over the shared pool, the session the middleware resolved, and the app's
+    services from lifespan state.
+    """
+    root: FhirClient = request.state.fhir
+    service: auth.Auth = request.state.auth
+    shared_access: access.Access = request.state.access
+    state = request.scope.get("state", {})
+    request_id: str = state.get("request_id", "")
+    session: SessionState = state.get("session") or SessionState()
+    # The socket's address, or the client's as a trusted proxy forwarded it (create_app).
+    client_ip = request.client.host if request.client else None
+    return RequestContext(
+        request_id=request_id,
+        # Shares the pool, breaker and credentials; has this request's own loaders and call counter.
+        _fhir=root.for_request(request_id),
+        development=settings.development,
+        auth=service,
+        access=shared_access,
+        idempotency=request.state.idempotency,
+        practice=practice,
+        audit=AuditTrail(request.state.audit, request_id, service.events.ip_hash(client_ip)),
+        session=session,
+        client_ip=client_ip,
+        secure_cookie=settings.cookie_secure,
+        admin=settings.is_admin_key(request.headers.get("x-admin-key")),
+        add_header=add_header or (lambda name, value: None),
+        cursor_key=cursor_key,
+    )

@@ -15,6 +15,7 @@ from access import Access, AccessScope, Capability, InvitationAccess, derive_sco
 from auth import Auth, FhirPatientDirectory
 from fhir_client import FhirClient, SearchOptions
 
+from .audit import AuditTrail
 from .cursors import CursorCodec
 from .errors import Forbidden
 from .guard import DirectoryReader, Found, NotInScope, PatientGuard, find_in_compartments
@@ -36,6 +37,7 @@ class RequestContext:
         access: The app's access services (scope cache, proxy invitations, teen policy).
         idempotency: The idempotency-key store (``resolvers/idempotency.py``).
         practice: The practice's rules (booking window, check-in, business days...).
+        audit: This request's audit trail (the guard notes every PHI access in it).
         session: The session the middleware resolved (live, expired or none) and how its token came.
         client_ip: The client's address from the socket (rate limits; logged only as a keyed hash).
         secure_cookie: Whether the session cookie is the ``__Host-`` one with ``Secure``.
@@ -51,6 +53,7 @@ class RequestContext:
     access: Access
     idempotency: IdempotencyStore
     practice: PracticeRules = field(default_factory=PracticeRules)
+    audit: AuditTrail = field(default_factory=lambda: AuditTrail(None))
     session: SessionState = field(default_factory=SessionState)
     client_ip: str | None = None
     secure_cookie: bool = True
@@ -124,7 +127,8 @@ class RequestContext:
             raise NotInScope()
         if capability not in self.practice.capabilities(grant.level):
             raise Forbidden("Your access to this patient does not include this.")
-        return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
+        await self.audit.check_room()
+        return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id, self.audit)
 
     async def find(
         self,
@@ -148,8 +152,9 @@ class RequestContext:
         """
         wanted = fhir_id(resource_id)
         viewer, scope = await self.scope()
+        await self.audit.check_room()
         guards = [
-            PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
+            PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id, self.audit)
             for grant in scope.grants
             if capability in self.practice.capabilities(grant.level)
         ]

@@ -9,6 +9,8 @@ patient is outside the scope, exactly as for a missing id. Through it:
   (shared directory types excepted for includes); others are dropped and logged as ``guard.dropped``
   security events;
 - a read by id of a resource outside the compartment answers ``None``, like a missing id;
+- a type reached only through a holder (``access.ATTACHED``: a message's Binary) is read only as an
+  attachment of a holder the viewer may see (``attachment``), never by id alone;
 - proxies never see resources labelled restricted (``meta.security`` R/V), nor, under the teen rule, the
   messages the teen sent;
 - writes need a capability beyond READ, and what is written must be in the compartment; the one way to
@@ -22,12 +24,13 @@ Medication, ...) without a patient.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 from access import (
+    ATTACHED,
     COMPARTMENT,
     DIRECTORY_TYPES,
     SHARED_CHANGES,
@@ -37,6 +40,7 @@ from access import (
     SharedChange,
     belongs,
     declared,
+    holds,
     restricted,
     sent_by_patient,
 )
@@ -57,6 +61,7 @@ from fhir_client import (
     WriteResult,
 )
 
+from .audit import AUDIT_TYPE, OUTCOME_FAILED, OUTCOME_OK, AuditTrail, query_text
 from .errors import ErrorCode, Forbidden, PublicError, WriteConflict
 
 
@@ -111,11 +116,18 @@ class PatientGuard:
     """
 
     def __init__(
-        self, fhir: FhirClient, grant: Grant, capability: Capability, events: SecurityEvents, account_id: str
+        self,
+        fhir: FhirClient,
+        grant: Grant,
+        capability: Capability,
+        events: SecurityEvents,
+        account_id: str,
+        audit: AuditTrail | None = None,
     ) -> None:
         self._fhir = fhir
         self._events = events
         self._account_id = account_id
+        self._audit = audit
         self.grant = grant
         self.patient_id = grant.patient_id
         self.capability = capability
@@ -125,8 +137,11 @@ class PatientGuard:
 
         Batched: the Patients of all guards asked in one event-loop turn go as one ``Patient?_id=a,b``.
         """
-        resource = await self._fhir.loader("Patient").load(self.patient_id)
-        return resource if resource is not None and self._visible(resource, include=False) else None
+        with self._audited("read", "Patient") as seen:
+            resource = await self._fhir.loader("Patient").load(self.patient_id)
+            shown = resource if resource is not None and self._visible(resource, include=False) else None
+            seen.extend([shown.reference] if shown is not None else [])
+        return shown
 
     async def read(self, resource_type: str, resource_id: str) -> Resource | None:
         """Read by id; ``None`` when missing, deleted, outside the compartment or hidden from the viewer.
@@ -137,11 +152,14 @@ class PatientGuard:
         _compartment(resource_type)
         if resource_type == "Patient" and resource_id != self.patient_id:
             return None  # never sent: another patient's record
-        try:
-            resource = await self._fhir.read(resource_type, resource_id)
-        except (FhirNotFound, FhirGone):
-            return None
-        return resource if self._visible(resource, include=False) else None
+        with self._audited("read", resource_type) as seen:
+            try:
+                resource = await self._fhir.read(resource_type, resource_id)
+            except (FhirNotFound, FhirGone):
+                return None
+            shown = resource if self._visible(resource, include=False) else None
+            seen.extend([shown.reference] if shown is not None else [])
+        return shown
 
     async def load(self, resource_type: str, resource_id: str) -> Resource | None:
         """Like ``read``, but batched: loads of one type in one event-loop turn go as one ``Type?_id=a,b,c``.
@@ -151,8 +169,31 @@ class PatientGuard:
         _compartment(resource_type)
         if resource_type == "Patient" and resource_id != self.patient_id:
             return None
-        resource = await self._fhir.loader(resource_type).load(resource_id)
-        return resource if resource is not None and self._visible(resource, include=False) else None
+        with self._audited("read", resource_type) as seen:
+            resource = await self._fhir.loader(resource_type).load(resource_id)
+            shown = resource if resource is not None and self._visible(resource, include=False) else None
+            seen.extend([shown.reference] if shown is not None else [])
+        return shown
+
+    async def attachment(self, holder: Resource, resource_type: str, resource_id: str) -> Resource | None:
+        """A resource of a type reached only through a holder (``access.ATTACHED``), read as ``holder``'s.
+
+        ``None`` unless ``holder`` is a resource of this patient the viewer may see, of a type declared to
+        hold ``resource_type``, that names ``resource_type/resource_id`` in its declared element, and the
+        resource itself names the patient and is not hidden from the viewer (missing and deleted alike).
+
+        Raises:
+            ValueError: ``resource_type`` is not declared in ``access.ATTACHED`` (a programming error).
+        """
+        if resource_type not in ATTACHED:
+            raise ValueError(f"{resource_type} is not reached through a holder")
+        if not self._visible(holder, include=False) or not holds(holder, resource_type, resource_id):
+            return None
+        try:
+            resource = await self._fhir.read(resource_type, resource_id)
+        except (FhirNotFound, FhirGone):
+            return None
+        return resource if self._visible(resource, include=False) else None
 
     async def search(
         self, resource_type: str, params: SearchParams | None = None, **options: Unpack[SearchOptions]
@@ -178,13 +219,19 @@ class PatientGuard:
                 raise ValueError(f"the guard sets {name!r} itself")
         value = self.patient_id if compartment.param == "_id" else f"Patient/{self.patient_id}"
         given[compartment.param] = value
-        page = await self._fhir.search(resource_type, given, **options)
-        return self._filter(page)
+        query = query_text(resource_type, self._fhir.encode_search(given, **options))
+        with self._audited("search-type", resource_type, query) as seen:
+            page = self._filter(await self._fhir.search(resource_type, given, **options))
+            seen.extend(_shown(page))
+        return page
 
     async def next_page(self, page: GuardedPage) -> GuardedPage | None:
         """The page after one this guard returned (same checks); ``None`` after the last."""
-        following = await self._fhir.next_page(page.source)
-        return self._filter(following) if following is not None else None
+        with self._audited("search-type", page.source.resource_type, page.source.resource_type) as seen:
+            following = await self._fhir.next_page(page.source)
+            checked = self._filter(following) if following is not None else None
+            seen.extend(_shown(checked) if checked is not None else [])
+        return checked
 
     async def page_at(self, resource_type: str, url: str, *, total: bool = False) -> GuardedPage:
         """The page at a paging link this gateway got from the server earlier (carried in a signed cursor).
@@ -193,18 +240,24 @@ class PatientGuard:
         """
         _compartment(resource_type)
         start = SearchPage(resource_type, (), (), (), 0 if total else None, url)
-        page = await self._fhir.next_page(start)
-        if page is None:  # pragma: no cover - start has a next link
-            raise ValueError("no page")
-        return self._filter(page)
+        with self._audited("search-type", resource_type, resource_type) as seen:
+            page = await self._fhir.next_page(start)
+            if page is None:  # pragma: no cover - start has a next link
+                raise ValueError("no page")
+            checked = self._filter(page)
+            seen.extend(_shown(checked))
+        return checked
 
     async def create(
         self, resource: dict[str, Any], *, if_none_exist: SearchParams | None = None
     ) -> WriteResult:
         """Create a resource in the patient's compartment (needs a capability beyond READ)."""
         self._check_write(resource)
-        async with _conflicts():
-            return await self._fhir.create(resource, if_none_exist=if_none_exist)
+        with self._audited("create", resource["resourceType"]) as seen:
+            async with _conflicts():
+                written = await self._fhir.create(resource, if_none_exist=if_none_exist)
+            seen.append(written.resource.reference)
+        return written
 
     async def update(self, resource: dict[str, Any], *, if_match: str | None = None) -> WriteResult:
         """Update a resource in the patient's compartment (needs a capability beyond READ).
@@ -213,8 +266,11 @@ class PatientGuard:
             WriteConflict: ``if_match`` is stale.
         """
         self._check_write(resource)
-        async with _conflicts():
-            return await self._fhir.update(resource, if_match=if_match)
+        with self._audited("update", resource["resourceType"]) as seen:
+            async with _conflicts():
+                written = await self._fhir.update(resource, if_match=if_match)
+            seen.append(written.resource.reference)
+        return written
 
     def shared_update(self, operation: str, resource: Resource) -> SharedUpdate:
         """The change ``operation`` declared for ``resource``'s type (``access.SHARED_CHANGES``), made from
@@ -252,8 +308,11 @@ class PatientGuard:
         if shared and not entries:
             raise ValueError("a shared change travels only with a write of the patient's own")
         updates = [self._checked_shared(update) for update in shared]
-        async with _conflicts():
-            return await self._fhir.transaction([*entries, *updates])
+        with self._audited("transaction", "Bundle") as seen:
+            async with _conflicts():
+                results = await self._fhir.transaction([*entries, *updates])
+            seen.extend(_written(results[: len(entries)]))
+        return results
 
     def _checked_shared(self, update: SharedUpdate) -> Entry:
         change, read = update.change, update.read
@@ -295,6 +354,37 @@ class PatientGuard:
             return False
         return not (self.grant.hide_sent_messages and sent_by_patient(resource, self.patient_id))
 
+    @contextmanager
+    def _audited(self, interaction: str, resource_type: str, query: str | None = None) -> Iterator[list[str]]:
+        """Note the access in the request's audit trail, with the references it showed (or its failure)."""
+        seen: list[str] = []
+        if self._audit is None or resource_type == AUDIT_TYPE:  # the audit is never audited itself
+            yield seen
+            return
+        audit, related = self._audit, self.grant.related_person_id
+        acting_as = (
+            f"RelatedPerson/{related}" if self.grant.is_proxy and related else f"Patient/{self.patient_id}"
+        )
+
+        def note(outcome: str) -> None:
+            audit.note(
+                account_id=self._account_id,
+                acting_as=acting_as,
+                patient_id=self.patient_id,
+                interaction=interaction,
+                outcome=outcome,
+                refs=seen,
+                query=query,
+            )
+
+        try:
+            yield seen
+        except Exception:
+            note(OUTCOME_FAILED)
+            raise
+        if seen or interaction != "read":  # a read that found nothing disclosed nothing
+            note(OUTCOME_OK)
+
     def _drop(self, resource: Resource, reason: str) -> None:
         self._events.emit(
             "guard.dropped", account_id=self._account_id, resource_type=resource.resource_type, reason=reason
@@ -335,6 +425,21 @@ async def find_in_compartments(
                 checked = guard._filter(page)
                 return Found(guard, resource, checked.included) if resource in checked.matches else None
     return None
+
+
+def _shown(page: GuardedPage) -> list[str]:
+    # What a page disclosed of the patient's record (shared directory resources are not PHI).
+    return [r.reference for r in (*page.matches, *page.included) if r.resource_type not in DIRECTORY_TYPES]
+
+
+def _written(results: Sequence[EntryResult]) -> list[str]:
+    refs = []
+    for result in results:
+        parts = (result.location or "").split("/")
+        if "_history" in parts and parts.index("_history") >= 2:
+            at = parts.index("_history")
+            refs.append(f"{parts[at - 2]}/{parts[at - 1]}")
+    return refs
 
 
 SHARED_CHANGES_SET = frozenset(SHARED_CHANGES)

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fhir_client import AnyOf, Resource, SearchParams
+from fhir_client import Resource, SearchParams
 
-from .datatypes import references
-from .medications import RENEWAL, ref_id
+from .message_values import patient_of_reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +37,15 @@ class Notice:
     body: str
 
 
-def _for_patient(task: Resource) -> str | None:
-    refs = references(task.get("for"))
-    return ref_id(refs[0], "Patient") if refs else None
-
-
-RENEWAL_DECIDED = Notice(
-    name="renewal-decided",
-    resource_type="Task",
-    params={"code": RENEWAL, "status": AnyOf("completed", "rejected")},
-    patient_of=_for_patient,
+MESSAGE_REPLY = Notice(
+    name="message-reply",
+    resource_type="Communication",
+    params={"part-of:missing": "false"},
+    patient_of=patient_of_reply,  # an unread message of a thread from the practice, to the patient
     subject="New message from {practice}",
-    body="You have a new message from {practice} in the patient portal.",
+    body="You have a new message from {practice}.",
 )
-"""The prescriber approved or denied a renewal request (docs/medications.md); the decision's message waits."""
+"""A message from the practice in a thread (docs/messaging.md); the mail says nothing of it."""
 
-NOTICES: tuple[Notice, ...] = (RENEWAL_DECIDED,)
+NOTICES: tuple[Notice, ...] = (MESSAGE_REPLY,)
 """Every notice of every feature (features add theirs here)."""

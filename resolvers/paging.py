@@ -134,28 +134,38 @@ class Edge:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One connection page: edges, whether more follow, the total if asked, and what was ``_include``d."""
+    """One connection page: edges, whether more follow, the total if asked, and what was ``_include``d.
+
+    ``end`` is where the next page starts: the last edge's cursor, or, when the guard hid every entry of a
+    page that has more after it, a cursor past them (so the client can go on).
+    """
 
     edges: tuple[Edge, ...]
     has_next: bool
     total: int | None
     included: tuple[Resource, ...] = field(default=())
+    end: str | None = None
 
     def convert(self, make: Callable[[Resource], T | None]) -> Connection[T]:
-        """The page as a connection of plain values (``make`` answers ``None`` for what is not shown)."""
+        """The page as a connection of plain values (``make`` answers ``None`` for what is not shown).
+
+        The end cursor stays after the last entry of the page even when ``make`` leaves that one out.
+        """
         edges = tuple(
             (edge.cursor, value) for edge in self.edges if (value := make(edge.resource)) is not None
         )
-        return Connection(edges, self.has_next, self.total)
+        end = self.edges[-1].cursor if self.edges else self.end
+        return Connection(edges, self.has_next, self.total, end)
 
 
 @dataclass(frozen=True, slots=True)
 class Connection(Generic[T]):
-    """A connection page of plain values: ``(cursor, value)`` edges."""
+    """A connection page of plain values: ``(cursor, value)`` edges and where the next page starts."""
 
     edges: tuple[tuple[str, T], ...]
     has_next: bool
     total: int | None
+    end: str | None = None
 
 
 def check_first(first: int | None) -> int:
@@ -261,7 +271,9 @@ async def fetch(
         return codec.encode(owner, payload)
 
     edges = tuple(Edge(cursor(at.skip + i + 1), resource) for i, resource in enumerate(taken))
-    return Page(edges, more_here or page.has_next, total, page.included)
+    has_next = more_here or page.has_next
+    end = edges[-1].cursor if edges else (cursor(len(visible)) if has_next else None)
+    return Page(edges, has_next, total, page.included, end)
 
 
 async def _count(guard: Source, query: ListQuery) -> int | None:

@@ -12,9 +12,29 @@ from zoneinfo import ZoneInfo
 
 from access import CAPABILITIES, Capability, Level
 
+URGENT_CARE_NOTICE = (
+    "Messages are not for urgent situations. If you need immediate attention, call the office; "
+    "in an emergency, dial 9-1-1."
+)
 # Who may ask for prescription renewals unless the practice says otherwise: the patient and proxies who may
 # also book and message for them; a read-only proxy only reads.
 DEFAULT_REFILL_LEVELS = frozenset({Level.SELF, Level.SCHEDULING_MESSAGING})
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePool:
+    """A shared inbox of the practice that patients may write to (front desk, billing, nurse line).
+
+    Attributes:
+        code: What clients pass as ``recipient: {pool: ...}`` (``front-desk``).
+        name: What the portal shows.
+        reference: Who it is in the EHR (``HealthcareService/...``): the message's recipient and the owner
+            of its routing Task.
+    """
+
+    code: str
+    name: str
+    reference: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +49,12 @@ class PracticeRules:
         max_upcoming_appointments: Booked upcoming appointments a patient may hold at once.
         check_in_opens_days: Online check-in opens this many days before the visit (until its start).
         check_in_questionnaire: The id of the Questionnaire patients answer at online check-in.
+        message_pools: The shared inboxes patients may write to besides their care team.
+        message_max_characters: The longest message text.
+        message_max_attachments: The most files one message may carry.
+        message_reply_business_days: The practice answers messages within this many business days.
+        urgent_care_notice: What every sent message is answered with: messages are not for emergencies.
+        attachment_max_bytes: The largest file a message may carry.
         refill_levels: The access levels that may request prescription renewals (``Capability.REFILL``);
             never READ_ONLY.
         refill_due_business_days: A renewal request is due this many business days after it is made.
@@ -41,6 +67,12 @@ class PracticeRules:
     max_upcoming_appointments: int = 5
     check_in_opens_days: int = 3
     check_in_questionnaire: str = "questionnaire-previsit"
+    message_pools: tuple[MessagePool, ...] = ()
+    message_max_characters: int = 10_000
+    message_max_attachments: int = 5
+    message_reply_business_days: int = 2
+    urgent_care_notice: str = URGENT_CARE_NOTICE
+    attachment_max_bytes: int = 5 * 1024 * 1024
     refill_levels: frozenset[Level] = DEFAULT_REFILL_LEVELS
     refill_due_business_days: int = 2
 
@@ -56,6 +88,10 @@ class PracticeRules:
         """
         others = CAPABILITIES[level] - {Capability.REFILL}
         return others | {Capability.REFILL} if level in self.refill_levels else others
+
+    def pool(self, code: str) -> MessagePool | None:
+        """The message pool with this code, if the practice has one."""
+        return next((pool for pool in self.message_pools if pool.code == code), None)
 
     def local(self, moment: datetime) -> datetime:
         """``moment`` in the practice's time zone."""

@@ -13,6 +13,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from .audit import AuditFlush
 from .common import FHIR_DATE_SCALAR, FhirDate
 from .config import SchemaSettings
 from .connection import ConnectionArguments
@@ -41,6 +42,8 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
             max_repeated_fields=settings.max_repeated_fields,
         ),
         ConnectionArguments,
+        # Before PublicErrors, so it finishes after it (extensions unwind in reverse): its own error is final.
+        AuditFlush,
         partial(PublicErrors, hide_schema=not settings.development),
     ]
     if not settings.development:

@@ -63,7 +63,8 @@ class Connection(Generic[T]):
 
 def build(value: ConnectionValue[V], convert: Callable[[V], T]) -> Connection[T]:
     edges = [Edge(cursor=cursor, node=convert(node)) for cursor, node in value.edges]
-    end = edges[-1].cursor if edges else None
+    # Past the last entry of the page, even one the resolver left out, so paging never gets stuck.
+    end = value.end if value.end is not None else (edges[-1].cursor if edges else None)
     return Connection(
         edges=edges,
         nodes=[edge.node for edge in edges],

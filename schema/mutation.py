@@ -1,4 +1,4 @@
-"""The mutation root: sign-in, sessions, two-step verification, password reset, enrollment.
+"""The mutation root: sign-in, sessions, two-step verification, password reset, enrollment, messaging.
 
 Each field calls one function in ``resolvers`` and presents its plain result with ``outcomes.present``.
 Malformed arguments raise ``auth.InvalidInput`` there, which leaves as BAD_USER_INPUT with nothing changed.
@@ -10,7 +10,7 @@ from typing import Annotated, cast
 
 import strawberry
 
-from resolvers import account, booking, check_in, enrollment, proxies, refills
+from resolvers import account, booking, check_in, enrollment, messaging, proxies, refills
 
 from .access import ProxyAccessLevel
 from .account import Session
@@ -22,6 +22,16 @@ from .appointments import (
     RequestAppointmentResult,
     TimeWindow,
     VisitType,
+)
+from .messaging import (
+    AttachmentIds,
+    MarkThreadReadResult,
+    MessageCategory,
+    MessageRecipientInput,
+    ReplyToMessageResult,
+    SendMessageResult,
+    Text,
+    Topic,
 )
 from .outcomes import IdempotencyKey, present
 from .proxy import AcceptProxyInvitationResult, InviteProxyResult, RevokeProxyResult
@@ -296,6 +306,61 @@ class Mutation:
             idempotency_key=idempotency_key,
         )
         return cast(CheckInResult, present(result))
+
+    @strawberry.mutation(
+        description=(
+            "Start a secure-message thread for the patient (SELF or SCHEDULING_MESSAGING): a header "
+            "Communication and the first message, routed to the office as a Task due on expectedReplyBy."
+        )
+    )
+    async def send_message(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        recipient: MessageRecipientInput,
+        topic: Topic,
+        text: Text,
+        idempotency_key: IdempotencyKey,
+        category: MessageCategory = MessageCategory.NON_URGENT_MEDICAL,
+        attachment_ids: AttachmentIds = None,
+    ) -> SendMessageResult:
+        result = await messaging.send_message(
+            info.context,
+            patient_id,
+            recipient.value(),
+            topic,
+            text,
+            category.name,
+            attachment_ids or [],
+            idempotency_key,
+        )
+        return cast(SendMessageResult, present(result))
+
+    @strawberry.mutation(
+        description="Answer in an open thread (a Communication inResponseTo its latest), routed as a Task."
+    )
+    async def reply_to_message(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        thread_id: strawberry.ID,
+        text: Text,
+        idempotency_key: IdempotencyKey,
+        attachment_ids: AttachmentIds = None,
+    ) -> ReplyToMessageResult:
+        result = await messaging.reply_to_message(
+            info.context, patient_id, thread_id, text, attachment_ids or [], idempotency_key
+        )
+        return cast(ReplyToMessageResult, present(result))
+
+    @strawberry.mutation(
+        description="Mark the practice's messages in a thread read (Communication.received, completed)."
+    )
+    async def mark_thread_read(
+        self, info: Info, patient_id: strawberry.ID, thread_id: strawberry.ID, idempotency_key: IdempotencyKey
+    ) -> MarkThreadReadResult:
+        result = await messaging.mark_thread_read(info.context, patient_id, thread_id, idempotency_key)
+        return cast(MarkThreadReadResult, present(result))
 
     @strawberry.mutation(
         description=(

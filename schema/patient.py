@@ -8,7 +8,8 @@ from typing import Annotated, TypeVar
 
 import strawberry
 
-from resolvers import records
+from resolvers import messages, records
+from resolvers.access_log import access_log
 from resolvers.appointments import appointment_page
 from resolvers.context import RequestContext
 from resolvers.medications import medications_page
@@ -16,11 +17,21 @@ from resolvers.patient import ContactPointValue, PatientValue, general_practitio
 from resolvers.refill_requests import refill_requests_page
 from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
 
+from .access_log import AccessLogEntry
 from .appointments import Appointment, AppointmentsWhen
 from .common import Address, FhirDate, HumanName, Identifier
 from .connection import Connection, build, selects
 from .datatypes import Provider, provider
 from .medications import MedicationListStatus, MedicationRequest
+from .messages import (
+    FolderArgument,
+    MessageFolder,
+    MessageRecipient,
+    MessageThread,
+    UnreadArgument,
+    message_recipients,
+    message_threads,
+)
 from .observation import Observation, ObservationCategory
 from .records import AllergyIntolerance, CareTeam, Condition, Immunization
 from .refill_requests import RefillRequest
@@ -170,6 +181,47 @@ class Patient:
             total=selects(info, "totalCount"),
         )
         return build(page, Appointment.from_value)
+
+    @strawberry.field(
+        description=(
+            "Who viewed or changed this record through the portal, newest first (FHIR AuditEvent); the "
+            "patient's own record only (FORBIDDEN for proxies). Staff access in the EHR shows when the EHR "
+            "records AuditEvents for it."
+        )
+    )
+    async def access_log(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[AccessLogEntry]:
+        page = await access_log(
+            info.context, self.id, first=first, after=after, total=selects(info, "totalCount")
+        )
+        return build(page, AccessLogEntry.from_value)
+
+    @strawberry.field(
+        description="Message threads (header Communications and their messages), newest activity first."
+    )
+    async def message_threads(
+        self,
+        info: Info,
+        folder: FolderArgument = MessageFolder.ALL,
+        unread_only: UnreadArgument = False,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[MessageThread]:
+        return await message_threads(info, self.id, folder, unread_only, first, after)
+
+    @strawberry.field(description="Messages from the practice to the patient not yet read (no received).")
+    async def unread_message_count(self, info: Info) -> int:
+        return await messages.unread_count(info.context, self.id)
+
+    @strawberry.field(
+        description="Whom the patient may write to: care team, its members, the practice's pools."
+    )
+    async def message_recipients(self, info: Info) -> list[MessageRecipient]:
+        return await message_recipients(info, self.id)
 
     @strawberry.field(
         description=(

@@ -10,12 +10,14 @@ import strawberry
 from resolvers.account import current_viewer
 from resolvers.appointments import get_appointment
 from resolvers.context import RequestContext
+from resolvers.messages import get_thread
 from resolvers.patient import get_patient
 from resolvers.slots import available_slots
 
 from .account import Viewer
 from .appointments import Appointment, AvailableSlot, VisitType
 from .connection import Connection, build, selects
+from .messages import MessageThread
 from .patient import Patient
 
 Info = strawberry.Info[RequestContext, None]
@@ -85,3 +87,13 @@ class Query:
             total=selects(info, "totalCount"),
         )
         return build(page, AvailableSlot.from_value)
+
+    @strawberry.field(
+        description=(
+            "One message thread by its header Communication id, with all its messages. Null when missing or "
+            "outside the viewer's access (the same answer, so existence is not revealed)."
+        )
+    )
+    async def message_thread(self, info: Info, id: strawberry.ID) -> MessageThread | None:
+        value = await get_thread(info.context, id)
+        return MessageThread.from_value(value) if value else None

@@ -7,7 +7,7 @@ and body, so a test can assert that no request for another patient's data was se
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -44,6 +44,7 @@ class Recorder:
     requests: list[Recorded] = field(default_factory=list)
     lost_answers: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    meanwhile: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
 
     def clear(self) -> None:
         self.requests.clear()
@@ -52,6 +53,11 @@ class Recorder:
         """Fault injection: the next ``method`` request reaches HAPI, which does its work, but the gateway
         gets a 502 instead of its answer (an answer lost on the way back; a real server cannot stage it)."""
         self.lost_answers.append(method)
+
+    def before_next(self, method: str, change: Callable[[], None]) -> None:
+        """Fault injection: ``change`` runs (straight against HAPI) just before the next ``method`` request
+        is forwarded: someone else's write between the gateway's read and its own."""
+        self.meanwhile.append((method, change))
 
     def refuse_next(self, method: str) -> None:
         """Fault injection: the next ``method`` request is answered 503 without reaching HAPI."""
@@ -71,6 +77,11 @@ async def recording_proxy(upstream_base: str) -> AsyncIterator[Recorder]:
             body = await request.body()
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             recorder.requests.append(Recorded(request.method, unquote(path), body.decode("utf-8", "replace")))
+            for pending in recorder.meanwhile:
+                if pending[0] == request.method:
+                    recorder.meanwhile.remove(pending)
+                    pending[1]()
+                    break
             if request.method in recorder.refused:
                 recorder.refused.remove(request.method)
                 return Response(b"unavailable", status_code=503, media_type="text/plain")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -127,6 +128,12 @@ class TcpRelay:
         self.port = free_port()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self.connections = 0
+        self.holding = False
+
+    def hold(self, holding: bool = True) -> None:
+        """Fault injection: accept new connections but never answer (an EHR that hangs), or forward again."""
+        self.holding = holding
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
@@ -140,6 +147,14 @@ class TcpRelay:
             self._server = None
 
     async def _relay(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        if self.holding:
+            self._writers.add(client_writer)
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while await client_reader.read(65536):
+                    pass
+            client_writer.close()
+            return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -177,15 +192,27 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class GatewayProcess:
+    """A gateway running as its own OS process: its base URL, its pid (a test may kill it) and its log."""
+
+    url: str
+    pid: int
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
 @contextlib.asynccontextmanager
-async def gateway_process(settings: Settings) -> AsyncIterator[str]:
+async def gateway_process(settings: Settings, *, workers: int = 1) -> AsyncIterator[GatewayProcess]:
     """A second gateway as its own OS process (``python -m gateway serve``) with ``settings``.
 
     It shares nothing with the test process but Redis, HAPI and the SMTP server, as a second worker or host
     behind a load balancer would. Its log goes to a temporary file, shown when it fails to start.
 
     Yields:
-        Its base URL.
+        Its base URL and pid.
     """
     port = free_port()
     env = {
@@ -195,8 +222,11 @@ async def gateway_process(settings: Settings) -> AsyncIterator[str]:
         "PORTAL_PORT": str(port),
     }
     log = tempfile.NamedTemporaryFile(prefix="portal-gateway-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: ASYNC220 - our own module with fixed arguments
-        [sys.executable, "-m", "gateway", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+    process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own module with fixed arguments
+        [sys.executable, "-m", "gateway", "serve", "--workers", str(workers)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -209,7 +239,7 @@ async def gateway_process(settings: Settings) -> AsyncIterator[str]:
                     if (await client.get("/healthz")).status_code == 200:
                         break
                 await asyncio.sleep(0.1)
-        yield base
+        yield GatewayProcess(base, process.pid, Path(log.name))
     finally:
         process.terminate()
         await asyncio.to_thread(process.wait, 20)

@@ -48,7 +48,8 @@ class AccessPortal:
 
 
 @pytest.fixture
-def family(fhir_base_url: str) -> Family:
+def family(fhir_base_url: str, practice: dict[str, int]) -> Family:
+    # After the practice: the family's message thread names one of its practitioners.
     return create_family(fhir_base_url, datetime.now(UTC).date())
 
 

@@ -10,6 +10,9 @@ from typing import Any
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from access import build_access
 from auth import ManualClock, SmtpMailer, build_auth
@@ -35,15 +38,20 @@ def start_portal(
 
     @asynccontextmanager
     async def start(
-        environment: str = "test", fhir_base: str | None = None, **overrides: Any
+        environment: str = "test", fhir_base: str | None = None, redis: str | None = None, **overrides: Any
     ) -> AsyncIterator[Portal]:
+        redis_at = redis or redis_url
         settings = gateway_settings(
-            environment, fhir_base or fhir_base_url, redis_url, admin_key_sha256=ADMIN_KEY_SHA256, **overrides
+            environment, fhir_base or fhir_base_url, redis_at, admin_key_sha256=ADMIN_KEY_SHA256, **overrides
         )
         mailer = SmtpMailer("127.0.0.1", smtp.port, sender=settings.mail_from, security="none")
-        redis = Redis.from_url(redis_url)
+        side_redis = Redis.from_url(
+            redis_at,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+            retry_on_error=[RedisConnectionError],
+        )
         side = build_auth(
-            redis, settings.auth_settings(), mailer=mailer, ip_hash_key=IP_HASH_KEY.encode(), clock=clock
+            side_redis, settings.auth_settings(), mailer=mailer, ip_hash_key=IP_HASH_KEY.encode(), clock=clock
         )
         try:
             async with (
@@ -51,13 +59,18 @@ def start_portal(
                 httpx.AsyncClient(base_url=base, timeout=20) as client,
             ):
                 yield Portal(
-                    client, settings, side, build_access(redis, settings.auth_key_prefix, clock), redis, clock
+                    client,
+                    settings,
+                    side,
+                    build_access(side_redis, settings.auth_key_prefix, clock),
+                    side_redis,
+                    clock,
                 )
         finally:
-            keys = [k async for k in redis.scan_iter(match=settings.auth_key_prefix + "*", count=500)]
+            keys = [k async for k in side_redis.scan_iter(match=settings.auth_key_prefix + "*", count=500)]
             if keys:
-                await redis.delete(*keys)
-            await redis.aclose()
+                await side_redis.delete(*keys)
+            await side_redis.aclose()
 
     return start
 

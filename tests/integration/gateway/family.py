@@ -8,7 +8,8 @@ Fixture patients stay untouched (tests write invitations and revocations here on
   grants; ``grown``'s grant started before the 18th birthday (stops counting), ``renewed``'s after it;
 - ``pat`` has a plain and a restricted (``meta.security`` R) Condition, a booked Appointment in 10 days
   and an active prescription (by a practitioner of the fixture practice); ``teen`` sent one message
-  and got one.
+  and got one;
+- ``pat`` has a message thread the practice started (``thread``: Dr. Lee of the fixture practice wrote).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class Family:
     @property
     def appointment(self) -> str:
         return f"{self.run}-appt"
+
+    @property
+    def thread(self) -> str:
+        return f"{self.run}-msg-pat"
 
     @property
     def medication_request(self) -> str:
@@ -176,6 +181,25 @@ def build(family: Family) -> list[dict[str, Any]]:
                 "subject": teen,
                 "sender": sender,
                 "payload": [{"contentString": f"message {name}"}],
+            }
+        )
+    doctor = {"reference": "Practitioner/prac-helen-lee", "display": "Dr. Helen Lee, MD"}
+    for rid, extra in ((f.thread, {"topic": {"text": "Your flu shot"}}), (f"{f.thread}-1", {})):
+        body = {
+            "partOf": [_ref("Communication", f.thread)],
+            "payload": [{"contentString": "Due in October."}],
+        }
+        out.append(
+            {
+                "resourceType": "Communication",
+                "id": rid,
+                "status": "in-progress",
+                "subject": pat,
+                "sent": f"{(today - timedelta(days=1)).isoformat()}T09:00:00+00:00",
+                "sender": doctor,
+                "recipient": [pat],
+                **extra,
+                **(body if rid != f.thread else {}),
             }
         )
     return out

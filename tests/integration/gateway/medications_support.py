@@ -118,9 +118,7 @@ def fhir_search(base: str, resource_type: str, **params: str) -> list[dict[str, 
 
 def renewal_tasks(base: str, patient: str) -> list[dict[str, Any]]:
     """The patient's renewal requests in HAPI."""
-    return fhir_search(
-        base, "Task", patient=f"Patient/{patient}", code="urn:portal-gateway:task|renewal"
-    )
+    return fhir_search(base, "Task", patient=f"Patient/{patient}", code="urn:portal-gateway:task|renewal")
 
 
 def refill(patient: str, order_id: str, note: str | None = None) -> dict[str, Any]:

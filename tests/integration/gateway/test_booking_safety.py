@@ -121,7 +121,10 @@ async def test_twenty_bookings_of_one_slot_over_two_gateway_processes_have_one_w
     settings = access.portal.settings.model_copy(
         update={"mail_smtp_port": smtp.port, "mail_smtp_security": "none"}
     )
-    async with gateway_process(settings) as base, httpx.AsyncClient(base_url=base, timeout=60) as client:
+    async with (
+        gateway_process(settings) as second,
+        httpx.AsyncClient(base_url=second.url, timeout=60) as client,
+    ):
         other = Portal(
             client,
             settings,

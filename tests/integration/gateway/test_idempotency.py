@@ -91,8 +91,8 @@ async def test_the_same_key_at_the_same_moment_through_two_gateway_processes_wri
     token, key = await access.token("un"), new_key()
     variables = {"email": "friend@example.test", "level": "READ_ONLY", "key": key}
     async with (
-        gateway_process(settings) as second_base,
-        httpx.AsyncClient(base_url=second_base, timeout=30) as b,
+        gateway_process(settings) as process,
+        httpx.AsyncClient(base_url=process.url, timeout=30) as b,
     ):
         second = Portal(
             b, settings, access.portal.auth, access.portal.access, access.portal.redis, access.portal.clock

@@ -101,6 +101,17 @@ NESTED: dict[str, Case] = {
     "Observation.performer": _of_patient("observations { nodes { performer { __typename } } }"),
     "Patient.appointments": _of_patient("appointments { nodes { id clinician { practitioner { id } } } }"),
     "Appointment.calendarFile": _of_patient("appointments { nodes { calendarFile } }"),
+    # The access log is the patient's own: proxies get FORBIDDEN (with the rest of the patient's data).
+    "Patient.accessLog": Case(
+        "query Q($id: ID!) { patient(id: $id) { accessLog { nodes { action actor { kind } } } } }",
+        _pat,
+        _signed_in("ok", read_only="FORBIDDEN", scheduling="FORBIDDEN", revoked="null", unrelated="null"),
+        root="patient",
+    ),
+    "Patient.messageThreads": _of_patient("messageThreads { nodes { id lastMessage { text } } }"),
+    "Patient.unreadMessageCount": _of_patient("unreadMessageCount"),
+    "Patient.messageRecipients": _of_patient("messageRecipients { kind id name }"),
+    "MessageParty.name": _of_patient("messageThreads { nodes { participants { name } } }"),
     "Patient.medications": _of_patient("medications(status: ALL) { totalCount nodes { id renewable } }"),
     "MedicationRequest.medication": _of_patient("medications { nodes { medication { code { text } } } }"),
     "MedicationRequest.prescriber": _of_patient("medications { nodes { prescriber { __typename } } }"),
@@ -108,6 +119,8 @@ NESTED: dict[str, Case] = {
     "RefillRequest.medicationRequest": _of_patient("refillRequests { nodes { medicationRequest { id } } }"),
     "RefillRequest.newOrder": _of_patient("refillRequests { nodes { newOrder { id } } }"),
 }
+# Writing a message is for the patient and SCHEDULING_MESSAGING; READ_ONLY gets NotPermitted, nothing sent.
+MESSAGING = {"read_only": "NotPermitted", "revoked": "NOT_FOUND", "unrelated": "NOT_FOUND"}
 
 
 def _windows(f: Family) -> dict[str, Any]:
@@ -216,6 +229,30 @@ ROOT: dict[str, Case] = {
         f'mutation {{ acceptProxyInvitation(token: "{TOKEN}") {{ __typename }} }}',
         _none,
         _signed_in("InvalidToken"),
+    ),
+    "messageThread": Case(
+        "query Q($id: ID!) { messageThread(id: $id) { id patientId messages { id text } } }",
+        lambda f: {"id": f.thread},
+        _signed_in("ok", revoked="null", unrelated="null"),
+    ),
+    "sendMessage": Case(
+        'mutation M($id: ID!, $key: String!) { sendMessage(patientId: $id, recipient: {pool: "front-desk"}, '
+        'topic: "Hello", text: "Hello", idempotencyKey: $key) { __typename } }',
+        lambda f: {"id": f.patient("pat"), "key": new_key()},
+        _signed_in("MessageSent", **MESSAGING),
+    ),
+    "replyToMessage": Case(
+        "mutation M($id: ID!, $thread: ID!, $key: String!) "
+        '{ replyToMessage(patientId: $id, threadId: $thread, text: "Thanks", idempotencyKey: $key) '
+        "{ __typename } }",
+        lambda f: {"id": f.patient("pat"), "thread": f.thread, "key": new_key()},
+        _signed_in("MessageSent", **MESSAGING),
+    ),
+    "markThreadRead": Case(
+        "mutation M($id: ID!, $thread: ID!, $key: String!) "
+        "{ markThreadRead(patientId: $id, threadId: $thread, idempotencyKey: $key) { __typename } }",
+        lambda f: {"id": f.patient("pat"), "thread": f.thread, "key": new_key()},
+        _signed_in("ThreadMarkedRead", **MESSAGING),
     ),
     # The already revoked grant: revoking it again is harmless, and only its patient may.
     "appointment": Case(

@@ -43,18 +43,18 @@ async def test_readiness_follows_redis_and_fhir(
     )
     async with running_gateway(settings) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
         assert (await client.get("/healthz")).status_code == 200
-        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok"})
+        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok", "audit": "ok"})
 
         await redis_server.stop()
         assert await _ready(client) == (503, {"redis": "unavailable", "fhir": "ok"})
         assert (await client.get("/healthz")).status_code == 200, "liveness does not depend on Redis"
         await redis_server.start()
-        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok"})
+        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok", "audit": "ok"})
 
         await fhir_relay.stop()
-        assert await _ready(client) == (503, {"redis": "ok", "fhir": "unavailable"})
+        assert await _ready(client) == (503, {"redis": "ok", "fhir": "unavailable", "audit": "ok"})
         await fhir_relay.start()
-        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok"})
+        assert await _ready(client) == (200, {"redis": "ok", "fhir": "ok", "audit": "ok"})
 
 
 async def test_sessions_need_redis_but_liveness_does_not(

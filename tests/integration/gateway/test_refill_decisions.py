@@ -1,6 +1,6 @@
 """The prescriber's side of renewal requests, played by the staff CLI against the real HAPI server: approval
-and denial are reflected in refillRequests and medications, a message thread reaches the patient, and the
-notifier mails them once, without PHI (issue #12)."""
+and denial are reflected in refillRequests and medications, a message thread reaches the patient's messages,
+and the notifier (every notice of the gateway) mails them once, without PHI (issue #12)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,19 @@ from fixtures.__main__ import main
 from fixtures.staff.ehr import Ehr, StaffError
 from fixtures.staff.refills import approve, deny, open_requests
 from gateway.notices import Notifier
-from resolvers.notices import RENEWAL_DECIDED
+from resolvers.notices import NOTICES
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal
 from tests.integration.gateway.medications_support import MEDICATIONS, REFILLS, fhir_search, request
 from tests.integration.gateway.records_support import counted
 
 PRACTICE = "Maple Grove Family Medicine"
+THREADS = """
+query T($id: ID!) { patient(id: $id) { unreadMessageCount messageThreads(folder: INBOX) { nodes {
+  id topic status unreadCount category { coding { code } }
+  lastMessage { text read sender { kind reference } }
+} } } }
+"""
 
 
 @pytest.fixture
@@ -45,7 +51,7 @@ async def _notifier(access: AccessPortal, fhir_base_url: str, smtp: SmtpSink) ->
             access.portal.auth.accounts,
             mailer,
             SystemClock(),
-            [RENEWAL_DECIDED],
+            NOTICES,  # the messaging notice mails for the decision's message; nothing mails twice
             practice_name=PRACTICE,
             portal_url="https://portal.example.test/",
         )
@@ -77,6 +83,18 @@ def _check_thread(header: dict[str, Any], messages: list[dict[str, Any]], patien
     assert message["status"] == "in-progress" and "received" not in message  # unread
     assert message["subject"] == {"reference": f"Patient/{patient}"}
     assert words in message["payload"][0]["contentString"]
+
+
+async def _check_inbox(access: AccessPortal, token: str, patient: str, thread_id: str, words: str) -> None:
+    """The decision is in the patient's messages: an unread thread from the prescriber (issue 13)."""
+    data = (await access.gql(THREADS, {"id": patient}, token)).data("patient")
+    [thread] = [t for t in data["messageThreads"]["nodes"] if t["id"] == thread_id]
+    assert (thread["topic"], thread["status"], thread["unreadCount"]) == ("Prescription renewal", "OPEN", 1)
+    assert thread["category"] == [{"coding": [{"code": "prescription"}]}]
+    last = thread["lastMessage"]
+    assert words in last["text"] and last["read"] is False
+    assert last["sender"]["reference"] == "Practitioner/prac-helen-lee"
+    assert data["unreadMessageCount"] >= 1
 
 
 def _check_mail(smtp: SmtpSink, email: str, secrets: tuple[str, ...]) -> None:
@@ -132,6 +150,7 @@ async def test_approval_writes_a_new_order_a_message_and_one_mail(
 
     header, messages = _thread(fhir_base_url, patient, asked["id"])
     _check_thread(header, messages, patient, "was approved")
+    await _check_inbox(access, token, patient, header["id"], "was approved")
     _check_mail(smtp, f"{f.run}-pat@example.test", ("lisinopril", patient, asked["id"]))
     with pytest.raises(StaffError, match="already decided"):
         approve(ehr, asked["id"])
@@ -160,4 +179,5 @@ async def test_denial_is_reflected_with_its_reason_a_message_and_one_mail(
     )
     header, messages = _thread(fhir_base_url, patient, asked["id"])
     _check_thread(header, messages, patient, reason)
+    await _check_inbox(access, token, patient, header["id"], reason)
     _check_mail(smtp, f"{f.run}-pat@example.test", ("blood pressure", "lisinopril", patient))

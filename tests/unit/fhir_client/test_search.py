@@ -89,6 +89,14 @@ def test_ambiguous_values_are_refused(value: object) -> None:
         encode_search({"date": value}, count=20)  # type: ignore[dict-item]
 
 
+def test_reverse_chains_are_names() -> None:
+    pairs = encode_search({"_has:Communication:part-of:recipient": "Patient/p1"}, count=None)
+    assert pairs == (("_has:Communication:part-of:recipient", "Patient/p1"),)
+    for name in ("_has:Communication:part-of:", "_has:Com&x:part-of:status"):
+        with pytest.raises(ValueError):
+            encode_search({name: "1"}, count=None)
+
+
 def test_malformed_include_is_refused() -> None:
     with pytest.raises(ValueError):
         encode_search({}, count=20, include=["Observation:performer&x=1"])
