@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     max_upcoming_appointments: int = Field(default=5, ge=1, le=50)
     check_in_opens_days: int = Field(default=3, ge=0, le=30)
     check_in_questionnaire: str = Field(default="questionnaire-previsit", pattern=r"^[A-Za-z0-9\-.]{1,64}$")
+    # Prescription renewals (docs/medications.md): who may ask (SELF and/or SCHEDULING_MESSAGING proxies; a
+    # READ_ONLY proxy never may), and in how many business days a request is due.
+    refill_levels: tuple[Literal["SELF", "SCHEDULING_MESSAGING"], ...] = ("SELF", "SCHEDULING_MESSAGING")
+    refill_due_business_days: int = Field(default=2, ge=1, le=30)
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24)
     lockout_threshold: int = Field(default=4, ge=1, le=100)
@@ -251,6 +255,8 @@ class Settings(BaseSettings):
             message_reply_business_days=self.message_reply_business_days,
             urgent_care_notice=self.message_urgent_notice,
             attachment_max_bytes=self.attachment_max_bytes,
+            refill_levels=frozenset(access.Level(level) for level in self.refill_levels),
+            refill_due_business_days=self.refill_due_business_days,
         )
 
     def ip_hash_secret(self) -> bytes:

@@ -116,7 +116,8 @@ class RequestContext:
 
         Raises:
             NotInScope: NOT_FOUND when the patient is not in the viewer's scope (nothing is sent upstream).
-            Forbidden: The patient is in scope but the level lacks ``capability``.
+            Forbidden: The patient is in scope but the level lacks ``capability`` (at this practice:
+                ``PracticeRules.capabilities``).
             PublicError: BAD_USER_INPUT for a malformed id; as ``require_viewer`` without a viewer.
         """
         wanted = fhir_id(patient_id)
@@ -124,7 +125,7 @@ class RequestContext:
         grant = scope.grant_for(wanted)
         if grant is None:
             raise NotInScope()
-        if capability not in grant.capabilities:
+        if capability not in self.practice.capabilities(grant.level):
             raise Forbidden("Your access to this patient does not include this.")
         await self.audit.check_room()
         return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id, self.audit)
@@ -155,7 +156,7 @@ class RequestContext:
         guards = [
             PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id, self.audit)
             for grant in scope.grants
-            if capability in grant.capabilities
+            if capability in self.practice.capabilities(grant.level)
         ]
         return await find_in_compartments(self._fhir, guards, resource_type, wanted, **options)
 

@@ -10,10 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from access import CAPABILITIES, Capability, Level
+
 URGENT_CARE_NOTICE = (
     "Messages are not for urgent situations. If you need immediate attention, call the office; "
     "in an emergency, dial 9-1-1."
 )
+# Who may ask for prescription renewals unless the practice says otherwise: the patient and proxies who may
+# also book and message for them; a read-only proxy only reads.
+DEFAULT_REFILL_LEVELS = frozenset({Level.SELF, Level.SCHEDULING_MESSAGING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,9 @@ class PracticeRules:
         message_reply_business_days: The practice answers messages within this many business days.
         urgent_care_notice: What every sent message is answered with: messages are not for emergencies.
         attachment_max_bytes: The largest file a message may carry.
+        refill_levels: The access levels that may request prescription renewals (``Capability.REFILL``);
+            never READ_ONLY.
+        refill_due_business_days: A renewal request is due this many business days after it is made.
     """
 
     name: str = "Maple Grove Family Medicine"
@@ -65,6 +73,21 @@ class PracticeRules:
     message_reply_business_days: int = 2
     urgent_care_notice: str = URGENT_CARE_NOTICE
     attachment_max_bytes: int = 5 * 1024 * 1024
+    refill_levels: frozenset[Level] = DEFAULT_REFILL_LEVELS
+    refill_due_business_days: int = 2
+
+    def __post_init__(self) -> None:
+        if Level.READ_ONLY in self.refill_levels:
+            raise ValueError("refill_levels: a READ_ONLY proxy only reads")
+
+    def capabilities(self, level: Level) -> frozenset[Capability]:
+        """What ``level`` may do at this practice: the level's capabilities (``access.CAPABILITIES``), with
+        ``REFILL`` as the practice decides (``refill_levels``).
+
+        The guard (``RequestContext.guard``) asks this for every capability check, so no feature decides it.
+        """
+        others = CAPABILITIES[level] - {Capability.REFILL}
+        return others | {Capability.REFILL} if level in self.refill_levels else others
 
     def pool(self, code: str) -> MessagePool | None:
         """The message pool with this code, if the practice has one."""

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from access import DIRECTORY_TYPES
 from fhir_client import Resource
 
 from . import values
@@ -80,7 +81,7 @@ class References:
         found = self._included.get(f"{kind}/{rid}")
         if found is not None:
             return found
-        if kind in PERFORMER_TYPES:
+        if kind in DIRECTORY_TYPES:  # Practitioner, Organization, Medication, ...
             return await self._directory.read(kind, rid)
         try:
             return await self.guard.load(kind, rid)

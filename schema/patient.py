@@ -12,7 +12,9 @@ from resolvers import messages, records
 from resolvers.access_log import access_log
 from resolvers.appointments import appointment_page
 from resolvers.context import RequestContext
+from resolvers.medications import medications_page
 from resolvers.patient import ContactPointValue, PatientValue, general_practitioners
+from resolvers.refill_requests import refill_requests_page
 from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
 
 from .access_log import AccessLogEntry
@@ -20,6 +22,7 @@ from .appointments import Appointment, AppointmentsWhen
 from .common import Address, FhirDate, HumanName, Identifier
 from .connection import Connection, build, selects
 from .datatypes import Provider, provider
+from .medications import MedicationListStatus, MedicationRequest
 from .messages import (
     FolderArgument,
     MessageFolder,
@@ -31,6 +34,7 @@ from .messages import (
 )
 from .observation import Observation, ObservationCategory
 from .records import AllergyIntolerance, CareTeam, Condition, Immunization
+from .refill_requests import RefillRequest
 from .report import DiagnosticReport, ResultCategory
 
 Info = strawberry.Info[RequestContext, None]
@@ -218,6 +222,39 @@ class Patient:
     )
     async def message_recipients(self, info: Info) -> list[MessageRecipient]:
         return await message_recipients(info, self.id)
+
+    @strawberry.field(
+        description=(
+            "Prescriptions (FHIR MedicationRequest orders), newest first, with their drug, dosage, "
+            "prescriber and whether a renewal may be requested."
+        )
+    )
+    async def medications(
+        self,
+        info: Info,
+        status: Annotated[
+            MedicationListStatus, strawberry.argument(description="ACTIVE (the default) or ALL orders.")
+        ] = MedicationListStatus.ACTIVE,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[MedicationRequest]:
+        active_only = status == MedicationListStatus.ACTIVE
+        total = selects(info, "totalCount")
+        page = await medications_page(
+            info.context, self.id, active_only=active_only, first=first, after=after, total=total
+        )
+        return build(page, MedicationRequest.from_value)
+
+    @strawberry.field(description="Prescription renewal requests (FHIR Task, code renewal), newest first.")
+    async def refill_requests(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = 20,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> Connection[RefillRequest]:
+        total = selects(info, "totalCount")
+        page = await refill_requests_page(info.context, self.id, first=first, after=after, total=total)
+        return build(page, RefillRequest.from_value)
 
     @classmethod
     def from_value(cls, value: PatientValue) -> Patient:

@@ -6,8 +6,9 @@ Fixture patients stay untouched (tests write invitations and revocations here on
   ``rv`` a revoked proxy (Consent inactive), ``un`` an unrelated adult;
 - ``teen`` (15), ``grown`` (turned 18 last month) and ``renewed`` (19): children of ``pat`` with parental
   grants; ``grown``'s grant started before the 18th birthday (stops counting), ``renewed``'s after it;
-- ``pat`` has a plain and a restricted (``meta.security`` R) Condition and a booked Appointment in 10 days;
-  ``teen`` sent one message and got one;
+- ``pat`` has a plain and a restricted (``meta.security`` R) Condition, a booked Appointment in 10 days
+  and an active prescription (by a practitioner of the fixture practice); ``teen`` sent one message
+  and got one;
 - ``pat`` has a message thread the practice started (``thread``: Dr. Lee of the fixture practice wrote).
 """
 
@@ -58,6 +59,10 @@ class Family:
     @property
     def thread(self) -> str:
         return f"{self.run}-msg-pat"
+
+    @property
+    def medication_request(self) -> str:
+        return f"{self.run}-medrx"
 
 
 # (proxy, patient, relationship, level, status, consent start: days relative to today or "after-18")
@@ -149,6 +154,21 @@ def build(family: Family) -> list[dict[str, Any]]:
                 {"actor": pat, "status": "accepted"},
                 {"actor": {"reference": "Practitioner/prac-helen-lee"}, "status": "accepted"},
             ],
+        }
+    )
+    out.append(
+        {
+            "resourceType": "MedicationRequest",
+            "id": f.medication_request,
+            "status": "active",
+            "intent": "order",
+            "subject": pat,
+            "medicationCodeableConcept": {
+                "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "314076"}],
+                "text": "lisinopril 10 MG Oral Tablet",
+            },
+            "requester": _ref("Practitioner", "prac-helen-lee"),
+            "dosageInstruction": [{"text": "Take 1 tablet by mouth once daily."}],
         }
     )
     teen = _ref("Patient", f.patient("teen"))

@@ -112,6 +112,12 @@ NESTED: dict[str, Case] = {
     "Patient.unreadMessageCount": _of_patient("unreadMessageCount"),
     "Patient.messageRecipients": _of_patient("messageRecipients { kind id name }"),
     "MessageParty.name": _of_patient("messageThreads { nodes { participants { name } } }"),
+    "Patient.medications": _of_patient("medications(status: ALL) { totalCount nodes { id renewable } }"),
+    "MedicationRequest.medication": _of_patient("medications { nodes { medication { code { text } } } }"),
+    "MedicationRequest.prescriber": _of_patient("medications { nodes { prescriber { __typename } } }"),
+    "Patient.refillRequests": _of_patient("refillRequests { totalCount nodes { id state } }"),
+    "RefillRequest.medicationRequest": _of_patient("refillRequests { nodes { medicationRequest { id } } }"),
+    "RefillRequest.newOrder": _of_patient("refillRequests { nodes { newOrder { id } } }"),
 }
 # Writing a message is for the patient and SCHEDULING_MESSAGING; READ_ONLY gets NotPermitted, nothing sent.
 MESSAGING = {"read_only": "NotPermitted", "revoked": "NOT_FOUND", "unrelated": "NOT_FOUND"}
@@ -295,6 +301,22 @@ ROOT: dict[str, Case] = {
         "mutation M($id: ID!) { revokeProxy(proxyId: $id) { __typename } }",
         lambda f: {"id": f.rp("rv", "pat")},
         _signed_in("NOT_FOUND", patient="ProxyRevoked"),
+    ),
+    # The patient asks first; the SCHEDULING_MESSAGING proxy may ask too (the practice's default) and finds
+    # that request waiting; the READ_ONLY proxy may not ask at all.
+    "requestRefill": Case(
+        "mutation M($id: ID!, $rx: ID!, $key: String!) "
+        "{ requestRefill(patientId: $id, medicationRequestId: $rx, idempotencyKey: $key) { __typename } }",
+        lambda f: {"id": f.patient("pat"), "rx": f.medication_request, "key": new_key()},
+        _signed_in(
+            "NOT_FOUND", patient="RefillRequested", read_only="NotPermitted", scheduling="AlreadyRequested"
+        ),
+    ),
+    "cancelRefillRequest": Case(
+        "mutation M($id: ID!, $task: ID!, $key: String!) "
+        "{ cancelRefillRequest(patientId: $id, taskId: $task, idempotencyKey: $key) { __typename } }",
+        lambda f: {"id": f.patient("pat"), "task": f"{f.run}-no-such-request", "key": new_key()},
+        _signed_in("NOT_FOUND", read_only="NotPermitted"),
     ),
 }
 SCHEMA = build_schema(Settings(environment="development"))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from access import Level
 from auth import FileOutboxMailer, SmtpMailer
 from gateway import create_app
 from gateway.settings import DEVELOPMENT_IP_HASH_KEY, Settings
@@ -80,3 +81,11 @@ def test_trusted_proxies_are_comma_separated_networks(monkeypatch: pytest.Monkey
         monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", wrong)
         with pytest.raises(ValueError, match="trusted_proxies"):
             Settings()
+
+
+def test_refill_levels_reach_the_practice_rules_and_never_include_read_only() -> None:
+    assert _settings().practice_rules().refill_levels == {Level.SELF, Level.SCHEDULING_MESSAGING}
+    assert _settings(refill_levels=["SELF"]).practice_rules().refill_levels == {Level.SELF}
+    assert _settings(refill_due_business_days=5).practice_rules().refill_due_business_days == 5
+    with pytest.raises(ValueError):
+        _settings(refill_levels=["READ_ONLY"])
