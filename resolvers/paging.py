@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from fhir_client import FhirGone, Resource, SearchParams, encode_search
@@ -128,7 +129,9 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    cursor: str
+    """One entry of a page; its cursor is signed only if asked for (clients mostly page by ``endCursor``)."""
+
+    cursor: Callable[[], str]
     resource: Resource
 
 
@@ -154,15 +157,16 @@ class Page:
         edges = tuple(
             (edge.cursor, value) for edge in self.edges if (value := make(edge.resource)) is not None
         )
-        end = self.edges[-1].cursor if self.edges else self.end
+        end = self.edges[-1].cursor() if self.edges else self.end
         return Connection(edges, self.has_next, self.total, end)
 
 
 @dataclass(frozen=True, slots=True)
 class Connection(Generic[T]):
-    """A connection page of plain values: ``(cursor, value)`` edges and where the next page starts."""
+    """A connection page of plain values: ``(cursor, value)`` edges (each cursor made when called) and
+    where the next page starts."""
 
-    edges: tuple[tuple[str, T], ...]
+    edges: tuple[tuple[Callable[[], str], T], ...]
     has_next: bool
     total: int | None
     end: str | None = None
@@ -261,18 +265,20 @@ async def fetch(
     if want_total and total is None:
         total = await _count(guard, query)
 
+    key = query.key  # a digest: worked out once per page, not per edge
+
     def cursor(shown: int) -> str:
         end_of_page = shown == len(visible) and page.has_next
-        payload: dict[str, Any] = {"l": query.key, "t": total}
+        payload: dict[str, Any] = {"l": key, "t": total}
         if end_of_page:
             payload |= {"u": page.source.next_url, "s": 0}
         else:
             payload |= {"u": at.url, "s": shown}
         return codec.encode(owner, payload)
 
-    edges = tuple(Edge(cursor(at.skip + i + 1), resource) for i, resource in enumerate(taken))
+    edges = tuple(Edge(partial(cursor, at.skip + i + 1), resource) for i, resource in enumerate(taken))
     has_next = more_here or page.has_next
-    end = edges[-1].cursor if edges else (cursor(len(visible)) if has_next else None)
+    end = edges[-1].cursor() if edges else (cursor(len(visible)) if has_next else None)
     return Page(edges, has_next, total, page.included, end)
 
 

@@ -34,6 +34,8 @@ from resolvers.errors import PublicError
 from resolvers.paging import Connection as ConnectionValue
 from resolvers.paging import precheck
 
+from .documents import DocumentCache
+
 Info = strawberry.Info[RequestContext, None]
 T = TypeVar("T")
 V = TypeVar("V")
@@ -45,10 +47,16 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _edge_cursor(root: Edge[Any]) -> str:
+    return root._cursor()
+
+
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
+    # Signed only when selected: clients mostly page by pageInfo.endCursor.
+    cursor: str = strawberry.field(resolver=_edge_cursor)
     node: T
+    _cursor: strawberry.Private[Callable[[], str]]
 
 
 @strawberry.type
@@ -62,9 +70,9 @@ class Connection(Generic[T]):
 
 
 def build(value: ConnectionValue[V], convert: Callable[[V], T]) -> Connection[T]:
-    edges = [Edge(cursor=cursor, node=convert(node)) for cursor, node in value.edges]
+    edges = [Edge(node=convert(node), _cursor=cursor) for cursor, node in value.edges]
     # Past the last entry of the page, even one the resolver left out, so paging never gets stuck.
-    end = value.end if value.end is not None else (edges[-1].cursor if edges else None)
+    end = value.end if value.end is not None else (value.edges[-1][0]() if value.edges else None)
     return Connection(
         edges=edges,
         nodes=[edge.node for edge in edges],
@@ -96,10 +104,14 @@ class ConnectionArguments(SchemaExtension):
     by type (an object type with ``pageInfo``), so a new connection is covered without being listed.
     """
 
+    def __init__(self, *, documents: DocumentCache | None = None) -> None:
+        super().__init__()
+        self._documents = documents
+
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         try:
-            await _check_connections(context)
+            await _check_connections(context, self._documents)
         except PublicError as error:
             context.result = ExecutionResult(
                 data=None, errors=[GraphQLError(error.message, original_error=error)]
@@ -107,12 +119,17 @@ class ConnectionArguments(SchemaExtension):
         yield
 
 
-async def _check_connections(context: ExecutionContext) -> None:
+async def _check_connections(context: ExecutionContext, documents: DocumentCache | None) -> None:
     document = context.graphql_document
     ctx = context.context
     if document is None or not isinstance(ctx, RequestContext):
         return
-    fields = _connection_fields(context.schema._schema, document, context.operation_name)
+    schema, operation = context.schema._schema, context.operation_name
+
+    def find() -> list[tuple[GraphQLField, FieldNode]]:
+        return _connection_fields(schema, document, operation)
+
+    fields = documents.memo(context, ("connections", operation), find) if documents else find()
     if not fields:
         return
     coerced = _variables(context.schema._schema, document, context.operation_name, context.variables)
