@@ -7,6 +7,7 @@ no other module touches it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Unpack
@@ -60,7 +61,7 @@ class RequestContext:
     admin: bool = False
     add_header: Callable[[str, str], None] = field(default=lambda name, value: None)
     cursor_key: bytes = field(default=b"", repr=False)
-    _scope: AccessScope | None = field(default=None, init=False, repr=False)
+    _scoped: asyncio.Future[tuple[Viewer, AccessScope]] | None = field(default=None, init=False, repr=False)
 
     def identity_directory(self) -> FhirPatientDirectory:
         """Identity reads of any Patient (name, birth date, phone, email) and the enrollment Consent write.
@@ -79,30 +80,42 @@ class RequestContext:
     async def scope(self) -> tuple[Viewer, AccessScope]:
         """The signed-in viewer and their access scope (Redis-cached per session for at most 60 s).
 
+        Worked out once per request: the fields that ask at the same time share one answer (and so go on
+        to send their FHIR requests together).
+
         Raises:
             PublicError: As ``require_viewer``.
         """
+        scoped = self._scoped
+        if scoped is None:
+            scoped = self._scoped = asyncio.ensure_future(self._derive_scope())
+        try:
+            return await asyncio.shield(scoped)
+        except Exception:
+            if self._scoped is scoped:
+                self._scoped = None  # a refusal is not kept: a sign-in later in the operation may change it
+            raise
+
+    async def _derive_scope(self) -> tuple[Viewer, AccessScope]:
         viewer = await require_viewer(self)
-        if self._scope is None:
-            cache = self.access.scopes
-            cached, epoch = await cache.get(viewer.session.id)
-            if cached is None or cached.account_id != viewer.account.id:
-                account = viewer.account
-                cached = await derive_scope(
-                    self._fhir,
-                    account_id=account.id,
-                    patient_id=account.patient_id,
-                    person_id=account.person_id,
-                    today=self.auth.clock.now().date(),
-                    teen=self.access.teen,
-                )
-                await cache.put(viewer.session.id, cached, epoch)
-            self._scope = cached
-        return viewer, self._scope
+        cache = self.access.scopes
+        cached, epoch = await cache.get(viewer.session.id)
+        if cached is None or cached.account_id != viewer.account.id:
+            account = viewer.account
+            cached = await derive_scope(
+                self._fhir,
+                account_id=account.id,
+                patient_id=account.patient_id,
+                person_id=account.person_id,
+                today=self.auth.clock.now().date(),
+                teen=self.access.teen,
+            )
+            await cache.put(viewer.session.id, cached, epoch)
+        return viewer, cached
 
     def forget_scope(self) -> None:
         """Drop this request's copy of the scope (after this request changed a grant)."""
-        self._scope = None
+        self._scoped = None
 
     async def guard(self, patient_id: str, capability: Capability) -> PatientGuard:
         """FHIR access bound to ``patient_id`` for ``capability``.
@@ -161,8 +174,11 @@ class RequestContext:
         return await find_in_compartments(self._fhir, guards, resource_type, wanted, **options)
 
     async def cursors(self) -> CursorCodec:
-        """The cursor codec bound to the viewer's session (pagination of issue #6 lists)."""
-        viewer = await require_viewer(self)
+        """The cursor codec bound to the viewer's session (the lists' pagination).
+
+        The viewer comes with the request's scope, worked out once: no account read per list.
+        """
+        viewer, _ = await self.scope()
         return CursorCodec(self.cursor_key, viewer.session.id)
 
     def invitation_access(

@@ -143,6 +143,13 @@ class PatientGuard:
             seen.extend([shown.reference] if shown is not None else [])
         return shown
 
+    async def patient_including(self, include: Sequence[str]) -> tuple[Resource | None, tuple[Resource, ...]]:
+        """The patient's Patient with what ``include`` brings (``Patient?_id=&_include=...``, one request),
+        e.g. the general practitioners; ``(None, ())`` when missing, deleted or hidden from the viewer."""
+        page = await self.search("Patient", include=list(include))
+        match = next((r for r in page.matches if r.id == self.patient_id), None)
+        return (match, page.included) if match is not None else (None, ())
+
     async def read(self, resource_type: str, resource_id: str) -> Resource | None:
         """Read by id; ``None`` when missing, deleted, outside the compartment or hidden from the viewer.
 

@@ -57,6 +57,9 @@ class ListSpec:
         revinclude: ``_revinclude`` values (resources pointing at the matches, e.g. a check-in Task).
         include_iterate: ``_include:iterate`` values (a second hop, e.g. a Slot's Schedule's actors).
         revinclude_iterate: ``_revinclude:iterate`` values (e.g. the PractitionerRoles of included people).
+        include_when: ``(node field, _include value)``: included only when the client selected that field of
+            the list's nodes (``ListQuery.wants``), as a report's Observations for ``result``. Not part of the
+            list's identity: what is included does not change what is listed.
         keep: What of a page the resolver shows (applied again after the search; hidden entries are skipped).
     """
 
@@ -68,6 +71,7 @@ class ListSpec:
     revinclude: tuple[str, ...] = ()
     include_iterate: tuple[str, ...] = ()
     revinclude_iterate: tuple[str, ...] = ()
+    include_when: tuple[tuple[str, str], ...] = ()
     keep: Callable[[Resource], bool] = field(default=_always, compare=False)
 
     def query(
@@ -76,6 +80,7 @@ class ListSpec:
         *,
         moving: SearchParams | None = None,
         keep: Callable[[Resource], bool] | None = None,
+        wants: frozenset[str] | None = None,
     ) -> ListQuery:
         """One list of this connection: the fixed parameters plus the client's ``filters``.
 
@@ -86,6 +91,7 @@ class ListSpec:
                 come from the server's stored search anyway).
             keep: A further test of what is shown, for rules that depend on the moment (an upcoming visit
                 that has ended meanwhile).
+            wants: The fields of the nodes the client selected (``None``: all), for ``include_when``.
 
         Raises:
             ValueError: A filter names a fixed parameter (a programming error).
@@ -95,7 +101,7 @@ class ListSpec:
             raise ValueError(f"filters may not replace fixed parameters: {sorted(clash)}")
         base = self.keep
         shown = base if keep is None else (lambda resource: base(resource) and keep(resource))
-        return ListQuery(self, {**self.fixed, **given}, bounds, shown)
+        return ListQuery(self, {**self.fixed, **given}, bounds, shown, wants)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +112,14 @@ class ListQuery:
     params: SearchParams
     moving: SearchParams = field(default_factory=dict)
     keep: Callable[[Resource], bool] = field(default=_always, compare=False)
+    wants: frozenset[str] | None = field(default=None, compare=False)
+
+    @property
+    def include(self) -> tuple[str, ...]:
+        """The ``_include`` values of this list's search: the spec's, and those its selection needs."""
+        wanted = self.spec.include_when
+        extra = tuple(value for name, value in wanted if self.wants is None or name in self.wants)
+        return self.spec.include + extra
 
     @property
     def key(self) -> str:
@@ -248,7 +262,7 @@ async def fetch(
             count=size + at.skip if at.skip else size,
             total=want_total,
             sort=spec.sort,
-            include=spec.include,
+            include=query.include,
             revinclude=spec.revinclude,
             include_iterate=spec.include_iterate,
             revinclude_iterate=spec.revinclude_iterate,

@@ -95,6 +95,29 @@ def selects(info: Info, name: str) -> bool:
     return any(walk(field.selections) for field in info.selected_fields)
 
 
+def node_fields(info: Info) -> frozenset[str]:
+    """The fields the client selected on the nodes of the current connection (``edges.node`` and
+    ``nodes``, fragments included)."""
+
+    def fields(selections: Any) -> Any:
+        for selection in selections:
+            if hasattr(selection, "arguments"):
+                yield selection
+            else:  # a fragment: its fields count as selected here
+                yield from fields(selection.selections)
+
+    names: set[str] = set()
+    for connection in info.selected_fields:
+        for part in fields(connection.selections):
+            if part.name == "nodes":
+                names.update(f.name for f in fields(part.selections))
+            elif part.name == "edges":
+                for node in fields(part.selections):
+                    if node.name == "node":
+                        names.update(f.name for f in fields(node.selections))
+    return frozenset(names)
+
+
 class ConnectionArguments(SchemaExtension):
     """Checks the arguments of every connection field of the operation before anything runs.
 

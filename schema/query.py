@@ -11,7 +11,7 @@ from resolvers.account import current_viewer
 from resolvers.appointments import get_appointment
 from resolvers.context import RequestContext
 from resolvers.messages import get_thread
-from resolvers.patient import get_patient
+from resolvers.patient import open_patient
 from resolvers.slots import available_slots
 
 from .account import Viewer
@@ -41,8 +41,9 @@ class Query:
         )
     )
     async def patient(self, info: Info, id: strawberry.ID) -> Patient | None:
-        value = await get_patient(info.context, id)
-        return Patient.from_value(value) if value else None
+        # Asked for together with the Patient, the general practitioners cost no second request.
+        record = await open_patient(info.context, id, practitioners=selects(info, "generalPractitioner"))
+        return Patient.from_record(record) if record else None
 
     @strawberry.field(
         description=(

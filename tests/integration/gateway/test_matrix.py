@@ -118,6 +118,50 @@ NESTED: dict[str, Case] = {
     "Patient.refillRequests": _of_patient("refillRequests { totalCount nodes { id state } }"),
     "RefillRequest.medicationRequest": _of_patient("refillRequests { nodes { medicationRequest { id } } }"),
     "RefillRequest.newOrder": _of_patient("refillRequests { nodes { newOrder { id } } }"),
+    # Demographics wait for the Patient read (which runs beside the lists): each is still the patient's.
+    **{
+        f"Patient.{name}": _of_patient(selection)
+        for name, selection in (
+            ("id", "id"),
+            ("name", "name { family }"),
+            ("birthDate", "birthDate"),
+            ("gender", "gender"),
+            ("identifier", "identifier { value }"),
+            ("telecom", "telecom { value }"),
+            ("address", "address { city }"),
+        )
+    },
+    # An edge's cursor is signed when selected: one case per connection of a patient.
+    **{
+        f"{edge}Edge.cursor": _of_patient(f"{field} {{ edges {{ cursor }} }}")
+        for edge, field in (
+            ("AllergyIntolerance", "allergies"),
+            ("Appointment", "appointments"),
+            ("Condition", "conditions"),
+            ("DiagnosticReport", "results"),
+            ("Immunization", "immunizations"),
+            ("MedicationRequest", "medications"),
+            ("MessageThread", "messageThreads"),
+            ("Observation", "observations"),
+            ("RefillRequest", "refillRequests"),
+        )
+    },
+    "AccessLogEntryEdge.cursor": Case(
+        "query Q($id: ID!) { patient(id: $id) { accessLog { edges { cursor } } } }",
+        _pat,
+        _signed_in("ok", read_only="FORBIDDEN", scheduling="FORBIDDEN", revoked="null", unrelated="null"),
+        root="patient",
+    ),
+    "AvailableSlotEdge.cursor": Case(
+        "query Q($from: DateTime!, $to: DateTime!) "
+        "{ availableSlots(from: $from, to: $to, first: 2) { edges { cursor } } }",
+        lambda f: {
+            "from": (datetime.now(UTC) + timedelta(minutes=10)).isoformat(),  # still ahead when it runs
+            "to": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        },
+        _signed_in("ok"),
+        root="availableSlots",
+    ),
 }
 # Writing a message is for the patient and SCHEDULING_MESSAGING; READ_ONLY gets NotPermitted, nothing sent.
 MESSAGING = {"read_only": "NotPermitted", "revoked": "NOT_FOUND", "unrelated": "NOT_FOUND"}
