@@ -4,7 +4,8 @@
   and Consent; ``cache``: the per-session cache of it (60 s at most, invalidated by grant changes);
 - ``shapes``: the FHIR shapes of proxy access, builders and readers, used by the gateway, the synthetic
   practice and the tests alike;
-- ``compartment``: which resources belong to a patient, and the labels proxies never see;
+- ``compartment``: which resources belong to a patient (directly, through another, or as its file), and the
+  labels proxies never see;
 - ``shared_changes``: the one table of changes a patient operation may make to shared resources (a Slot
   booked);
 - ``invitations`` and ``acceptance``: proxy invitation codes, and the two writes of accepting one;
@@ -19,9 +20,15 @@ from .cache import ScopeCache
 from .compartment import (
     COMPARTMENT,
     DIRECTORY_TYPES,
+    FILES,
+    LINKED,
     RESTRICTED_LABELS,
     Compartment,
+    Link,
     belongs,
+    belongs_through,
+    file_belongs,
+    file_ids,
     restricted,
     sent_by_patient,
 )
@@ -35,6 +42,8 @@ __all__ = [
     "CAPABILITIES",
     "COMPARTMENT",
     "DIRECTORY_TYPES",
+    "FILES",
+    "LINKED",
     "PARENTAL",
     "RESTRICTED_LABELS",
     "SHARED_CHANGES",
@@ -46,17 +55,21 @@ __all__ = [
     "Grant",
     "InvitationAccess",
     "Level",
+    "Link",
     "ProxyInvitations",
     "ScopeCache",
     "SharedChange",
     "TeenPolicy",
     "age_on",
     "belongs",
+    "belongs_through",
     "birthday",
     "build_access",
     "date_range",
     "declared",
     "derive_scope",
+    "file_belongs",
+    "file_ids",
     "in_period",
     "parse_date",
     "restricted",

@@ -2,7 +2,8 @@
 
 For each type: the search parameter that constrains it, and the elements whose references place a resource
 in the patient's compartment (FHIR R4 Patient compartment, the portal's
-subset). Plus the confidentiality labels hidden from proxies.
+subset). Plus the confidentiality labels hidden from proxies, the types that name no patient but belong to
+one through a resource that does (``LINKED``), and the files a compartment resource may carry (``FILES``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_client import Resource
+from fhir_client import Resource, is_fhir_id
 
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 # The same code system under its legacy FHIR URI and its OID: labels written by older systems count too.
@@ -63,6 +64,33 @@ COMPARTMENT: Mapping[str, Compartment] = {
 }
 """Patient-compartment types. A type missing here cannot be searched or read through a patient guard."""
 
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """How a type that names no patient belongs to one: through the resource one of its elements names.
+
+    Attributes:
+        element: The element whose references place it (every one must name a ``through`` resource).
+        through: A ``COMPARTMENT`` type; the resource named must itself be in the patient's compartment.
+    """
+
+    element: str
+    through: str
+
+
+LINKED: Mapping[str, Link] = {
+    # R4 PaymentReconciliation has no patient element (docs/billing.md): a patient's payment is reached
+    # through its Task (PaymentReconciliation.request, R4's own reference), whose ``for`` is the patient.
+    "PaymentReconciliation": Link("request", "Task"),
+}
+"""Types the guard lets through only beside (``_revinclude``d with, or in one transaction with) the resource
+that places them in the compartment; never searched or read on their own."""
+
+FILES: Mapping[str, str] = {"DocumentReference": "content"}
+"""Compartment types whose attachments (``Binary/<id>`` urls under this element) the guard may fetch: a
+Binary is read only as the file of a resource the viewer sees, and only when its ``securityContext``, if
+set, names that resource or the patient."""
+
 DIRECTORY_TYPES = frozenset(
     {
         "Practitioner",
@@ -92,6 +120,48 @@ def belongs(resource: Resource, patient_id: str) -> bool:
         for element in compartment.elements
         for ref in _references(resource.get(element))
     )
+
+
+def belongs_through(resource: Resource, patient_id: str, anchors: Mapping[str, Resource]) -> bool:
+    """Whether a ``LINKED`` resource is in the compartment of ``patient_id``.
+
+    Args:
+        resource: A resource of a ``LINKED`` type (any other type: False).
+        patient_id: The patient.
+        anchors: The resources it may be linked through, by reference (``Task/t1``, or a transaction's
+            ``urn:uuid:`` full URL), already checked to be visible.
+
+    Returns:
+        True when it names at least one resource and each is an anchor of the link's type that belongs.
+    """
+    link = LINKED.get(resource.resource_type)
+    if link is None:
+        return False
+    named = [_relative(ref) for ref in _references(resource.get(link.element))]
+    found = [anchors.get(ref) for ref in named]
+    return bool(named) and all(
+        anchor is not None and anchor.resource_type == link.through and belongs(anchor, patient_id)
+        for anchor in found
+    )
+
+
+def file_ids(resource: Resource) -> tuple[str, ...]:
+    """The ``Binary`` ids a ``FILES`` resource names as its attachments' urls (relative or absolute)."""
+    element = FILES.get(resource.resource_type)
+    if element is None:
+        return ()
+    urls = [url for url in _attachment_urls(resource.get(element)) if url]
+    return tuple(rid for rid in (_binary_id(url) for url in urls) if rid is not None)
+
+
+def file_belongs(binary: Resource, holder: Resource, patient_id: str) -> bool:
+    """Whether ``binary`` may be shown as the file of ``holder``.
+
+    True when it has no ``securityContext``, or one that names the holder or the patient.
+    """
+    context = list(_references(binary.get("securityContext")))
+    allowed = {holder.reference, f"Patient/{patient_id}"}
+    return binary.resource_type == "Binary" and all(_relative(ref) in allowed for ref in context)
 
 
 def restricted(resource: Resource) -> bool:
@@ -128,3 +198,26 @@ def _references(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _references(item)
+
+
+def _relative(reference: str) -> str:
+    # An absolute reference names the same resource by its last two segments (``.../fhir/Task/t1``).
+    if reference.startswith(("http://", "https://")):
+        parts = reference.rstrip("/").split("/")
+        return "/".join(parts[-2:])
+    return reference
+
+
+def _attachment_urls(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        attachment = value.get("attachment")
+        if isinstance(attachment, Mapping) and isinstance(attachment.get("url"), str):
+            yield attachment["url"]
+    elif isinstance(value, list):
+        for item in value:
+            yield from _attachment_urls(item)
+
+
+def _binary_id(url: str) -> str | None:
+    kind, _, rid = _relative(url).partition("/")
+    return rid if kind == "Binary" and is_fhir_id(rid) else None

@@ -6,8 +6,10 @@ patient is outside the scope, exactly as for a missing id. Through it:
 
 - every search carries the patient constraint (the compartment parameter of its type, set by the guard);
 - every resource that comes back, ``_include``d ones too, is checked to be in the patient's compartment
-  (shared directory types excepted for includes); others are dropped and logged as ``guard.dropped``
+  (shared directory types excepted for includes; a type that names no patient, ``access.LINKED``, only
+  through a resource of the same answer that does); others are dropped and logged as ``guard.dropped``
   security events;
+- a file (``Binary``) is read only as the attachment of a resource the viewer sees (``attachment``);
 - a read by id of a resource outside the compartment answers ``None``, like a missing id;
 - proxies never see resources labelled restricted (``meta.security`` R/V), nor, under the teen rule, the
   messages the teen sent;
@@ -30,13 +32,19 @@ from typing import Any, Unpack
 from access import (
     COMPARTMENT,
     DIRECTORY_TYPES,
+    FILES,
+    LINKED,
     SHARED_CHANGES,
     Capability,
     Compartment,
     Grant,
+    Level,
     SharedChange,
     belongs,
+    belongs_through,
     declared,
+    file_belongs,
+    file_ids,
     restricted,
     sent_by_patient,
 )
@@ -102,7 +110,9 @@ class SharedUpdate:
 
 
 class PatientGuard:
-    """FHIR access bound to one permitted patient and one capability. Built only by ``RequestContext.guard``.
+    """FHIR access bound to one permitted patient and one capability.
+
+    Built only by ``RequestContext.guard`` (a viewer's request) and ``work_guard`` (the gateway's own work).
 
     Attributes:
         patient_id: The patient.
@@ -153,6 +163,28 @@ class PatientGuard:
             return None
         resource = await self._fhir.loader(resource_type).load(resource_id)
         return resource if resource is not None and self._visible(resource, include=False) else None
+
+    async def attachment(self, holder: Resource, binary_id: str) -> Resource | None:
+        """The file (``Binary``) ``holder`` names as an attachment, for a holder this guard returned.
+
+        ``None`` when the holder is not one the viewer sees, does not name that Binary (``access.FILES``),
+        or the Binary is missing or its ``securityContext`` names someone else.
+
+        Raises:
+            ValueError: ``holder``'s type carries no files (a programming error).
+        """
+        if holder.resource_type not in FILES:
+            raise ValueError(f"{holder.resource_type} carries no files")
+        if not self._visible(holder, include=False) or binary_id not in file_ids(holder):
+            return None
+        try:
+            binary = await self._fhir.read("Binary", binary_id)
+        except (FhirNotFound, FhirGone):
+            return None
+        if not file_belongs(binary, holder, self.patient_id):
+            self._drop(binary, "file-outside-compartment")
+            return None
+        return binary
 
     async def search(
         self, resource_type: str, params: SearchParams | None = None, **options: Unpack[SearchOptions]
@@ -245,10 +277,15 @@ class PatientGuard:
             ValueError: An entry outside the compartment, an undeclared or altered shared change, or shared
                 changes without a write of the patient's own.
         """
+        anchors = {
+            entry.full_url: Resource(entry.resource)
+            for entry in entries
+            if entry.full_url and entry.resource is not None
+        }
         for entry in entries:
             if entry.resource is None:
                 raise ValueError("the guard's transactions carry resources only")
-            self._check_write(entry.resource)
+            self._check_write(entry.resource, anchors)
         if shared and not entries:
             raise ValueError("a shared change travels only with a write of the patient's own")
         updates = [self._checked_shared(update) for update in shared]
@@ -270,25 +307,45 @@ class PatientGuard:
             raise ValueError(f"{change.operation}: only {change.element} may change")
         return Entry.update(update.resource, if_match=version)
 
-    def _check_write(self, resource: dict[str, Any]) -> None:
+    def _check_write(self, resource: dict[str, Any], anchors: dict[str, Resource] | None = None) -> None:
         if self.capability == Capability.READ:
             raise Forbidden("This access is read-only.")
-        if not belongs(Resource(resource), self.patient_id):
-            self._drop(Resource(resource), "write-outside-compartment")
+        # A linked type (a payment) is written only with the resource that places it, in one transaction.
+        view = Resource(resource)
+        inside = (
+            belongs_through(view, self.patient_id, anchors or {})
+            if view.resource_type in LINKED
+            else belongs(view, self.patient_id)
+        )
+        if not inside:
+            self._drop(view, "write-outside-compartment")
             raise ValueError("the guard writes only within the patient's compartment")
 
     def _filter(self, page: SearchPage) -> GuardedPage:
-        return GuardedPage(
-            matches=tuple(r for r in page.matches if self._visible(r, include=False)),
-            included=tuple(r for r in page.included if self._visible(r, include=True)),
-            total=page.total,
-            source=page,
+        matches = tuple(r for r in page.matches if self._visible(r, include=False))
+        direct = tuple(
+            r for r in page.included if r.resource_type not in LINKED and self._visible(r, include=True)
         )
+        # Linked resources (payments) count only through a resource of this very answer the viewer sees.
+        anchors = {r.reference: r for r in (*matches, *direct)}
+        linked = tuple(
+            r
+            for r in page.included
+            if r.resource_type in LINKED and self._visible(r, include=True, anchors=anchors)
+        )
+        return GuardedPage(matches=matches, included=(*direct, *linked), total=page.total, source=page)
 
-    def _visible(self, resource: Resource, *, include: bool) -> bool:
+    def _visible(
+        self, resource: Resource, *, include: bool, anchors: dict[str, Resource] | None = None
+    ) -> bool:
         if include and resource.resource_type in DIRECTORY_TYPES:
             return True
-        if not belongs(resource, self.patient_id):
+        inside = (
+            belongs_through(resource, self.patient_id, anchors or {})
+            if resource.resource_type in LINKED
+            else belongs(resource, self.patient_id)
+        )
+        if not inside:
             self._drop(resource, "outside-compartment")
             return False
         if self.grant.is_proxy and restricted(resource):
@@ -299,6 +356,25 @@ class PatientGuard:
         self._events.emit(
             "guard.dropped", account_id=self._account_id, resource_type=resource.resource_type, reason=reason
         )
+
+
+def work_guard(
+    fhir: FhirClient, patient_id: str, capability: Capability, events: SecurityEvents, worker: str
+) -> PatientGuard:
+    """A guard for the gateway's own background work on one patient's record, with no viewer.
+
+    For finishing what a guarded request began (the payment reconciler records a charge that a request,
+    which passed the guard with ``Capability.PAY``, made). Every compartment check applies as for a request;
+    it sees what the patient sees.
+
+    Args:
+        fhir: The root FHIR client.
+        patient_id: The patient the work is for.
+        capability: What the work does.
+        events: Where ``guard.dropped`` goes.
+        worker: Names the work in security events (in place of an account id).
+    """
+    return PatientGuard(fhir, Grant(patient_id=patient_id, level=Level.SELF), capability, events, worker)
 
 
 @dataclass(frozen=True, slots=True)
