@@ -121,7 +121,7 @@ class RequestContext:
         grant = scope.grant_for(wanted)
         if grant is None:
             raise NotInScope()
-        if capability not in grant.capabilities:
+        if capability not in self.practice.capabilities(grant):
             raise Forbidden("Your access to this patient does not include this.")
         return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
 
@@ -150,7 +150,7 @@ class RequestContext:
         guards = [
             PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id)
             for grant in scope.grants
-            if capability in grant.capabilities
+            if capability in self.practice.capabilities(grant)
         ]
         return await find_in_compartments(self._fhir, guards, resource_type, wanted, **options)
 

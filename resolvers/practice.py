@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from access import Capability, Grant, Level
+
 
 @dataclass(frozen=True, slots=True)
 class PracticeRules:
@@ -23,6 +25,9 @@ class PracticeRules:
         max_upcoming_appointments: Booked upcoming appointments a patient may hold at once.
         check_in_opens_days: Online check-in opens this many days before the visit (until its start).
         check_in_questionnaire: The id of the Questionnaire patients answer at online check-in.
+        guarantor_proxies_pay: Proxies who act for the patient (SCHEDULING_MESSAGING) may also pay the
+            patient's bills, when the billing Account names them as its guarantor (docs/billing.md).
+        billing_currency: The currency of the practice's statements; balances and payments are in it.
     """
 
     name: str = "Maple Grove Family Medicine"
@@ -32,6 +37,19 @@ class PracticeRules:
     max_upcoming_appointments: int = 5
     check_in_opens_days: int = 3
     check_in_questionnaire: str = "questionnaire-previsit"
+    guarantor_proxies_pay: bool = False
+    billing_currency: str = "USD"
+
+    def capabilities(self, grant: Grant) -> frozenset[Capability]:
+        """What ``grant`` allows here: its level's capabilities, widened by the practice's rules.
+
+        Every capability check (the guard, ``find``, the capability list of ``viewer.patients``) asks this,
+        so a rule applies everywhere at once and no feature decides it on its own.
+        """
+        allowed = grant.capabilities
+        if self.guarantor_proxies_pay and grant.level == Level.SCHEDULING_MESSAGING:
+            allowed |= {Capability.PAY}  # the guarantor check itself is billing's (resolvers/payments.py)
+        return allowed
 
     def local(self, moment: datetime) -> datetime:
         """``moment`` in the practice's time zone."""
