@@ -20,6 +20,7 @@ from .errors import Forbidden
 from .guard import DirectoryReader, Found, NotInScope, PatientGuard, find_in_compartments
 from .idempotency import IdempotencyStore
 from .ids import fhir_id
+from .pending_payments import PaymentServices
 from .practice import PracticeRules
 from .viewer import SessionState, Viewer, require_viewer
 
@@ -42,6 +43,7 @@ class RequestContext:
         admin: The request carried the admin key (``X-Admin-Key``).
         add_header: Adds a header to the response (``Set-Cookie`` for sign-in and sign-out).
         cursor_key: The server secret that signs pagination cursors.
+        payments: The pending-payment records and the card processor (``resolvers/pending_payments.py``).
     """
 
     request_id: str
@@ -57,6 +59,7 @@ class RequestContext:
     admin: bool = False
     add_header: Callable[[str, str], None] = field(default=lambda name, value: None)
     cursor_key: bytes = field(default=b"", repr=False)
+    payments: PaymentServices | None = None
     _scope: AccessScope | None = field(default=None, init=False, repr=False)
 
     def identity_directory(self) -> FhirPatientDirectory:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from fhir_client import Resource, SearchParams
 
+from .billing_values import statement_patient
+
 
 @dataclass(frozen=True, slots=True)
 class Notice:
@@ -35,5 +37,15 @@ class Notice:
     body: str
 
 
-NOTICES: tuple[Notice, ...] = ()
+STATEMENT_ISSUED = Notice(
+    name="statement-issued",
+    resource_type="Invoice",
+    params={"status": "issued"},
+    patient_of=statement_patient,
+    subject="A new statement from {practice}",
+    body="A new statement from {practice} is available.",
+)
+"""Billing (docs/billing.md): the practice issued a statement (an Invoice turned ``issued``)."""
+
+NOTICES: tuple[Notice, ...] = (STATEMENT_ISSUED,)
 """Every notice of every feature (features add theirs here)."""
