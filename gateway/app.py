@@ -27,6 +27,7 @@ from fhir_client import (
 )
 from resolvers.idempotency import IdempotencyStore
 from resolvers.notices import NOTICES
+from resolvers.pending_payments import PaymentServices
 from schema import build_schema
 
 from .health import healthz, readyz
@@ -36,6 +37,7 @@ from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
 from .middleware.session import SessionMiddleware
 from .notices import Notifier
+from .payments import payment_services, reconciler
 from .settings import Settings
 from .view import GraphQLView
 
@@ -48,11 +50,16 @@ class State(TypedDict):
     auth: auth.Auth
     access: access.Access
     idempotency: IdempotencyStore
+    payments: PaymentServices | None
 
 
 @asynccontextmanager
 async def services(
-    settings: Settings, *, clock: auth.Clock | None = None, mailer: auth.Mailer | None = None
+    settings: Settings,
+    *,
+    clock: auth.Clock | None = None,
+    mailer: auth.Mailer | None = None,
+    background: bool = True,
 ) -> AsyncIterator[State]:
     """Open the shared clients and the ``auth`` services; close them on exit (the app lifespan, the CLI).
 
@@ -60,9 +67,12 @@ async def services(
         settings: The gateway settings.
         clock: The time source of sessions and tickets (tests pass a ``ManualClock``).
         mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
+        background: Run the background work (notices, the payment reconciler); a CLI command that does
+            one such pass itself says no.
 
     Yields:
-        The root ``FhirClient``, the Redis pool, ``Auth``, ``Access`` and the idempotency store.
+        The root ``FhirClient``, the Redis pool, ``Auth``, ``Access``, the idempotency store and the
+        payment services (``None`` without a card processor).
     """
     # Before the first upstream call: httpx would log each request's URL, which names the patient.
     quiet_library_loggers(development=settings.development)
@@ -120,11 +130,15 @@ async def services(
             practice_name=settings.practice_name,
             portal_url=settings.portal_url,
         )
-        polling = (
-            asyncio.create_task(notifier.run_forever(settings.notices_interval_seconds))
-            if settings.notices_interval_seconds > 0 and NOTICES
-            else None
-        )
+        payments = payment_services(settings, redis)
+        tasks = []
+        if background and settings.notices_interval_seconds > 0 and NOTICES:
+            tasks.append(asyncio.create_task(notifier.run_forever(settings.notices_interval_seconds)))
+        if background and payments is not None and settings.payment_reconcile_interval_seconds > 0:
+            finishing = reconciler(settings, payments, fhir, service)
+            tasks.append(
+                asyncio.create_task(finishing.run_forever(settings.payment_reconcile_interval_seconds))
+            )
         try:
             yield {
                 "fhir": fhir,
@@ -132,12 +146,13 @@ async def services(
                 "auth": service,
                 "access": shared_access,
                 "idempotency": idempotency,
+                "payments": payments,
             }
         finally:
-            if polling is not None:
-                polling.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await polling
+                    await task
             # Work accepted before shutdown (mail, reset and recovery lookups) still runs; it needs Redis.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.shutdown_grace_seconds):

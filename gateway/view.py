@@ -98,4 +98,5 @@ class GraphQLView(GraphQL[RequestContext, None]):
             admin=self.settings.is_admin_key(request.headers.get("x-admin-key")),
             add_header=add_header,
             cursor_key=self.cursor_key,
+            payments=request.state.payments,
         )

@@ -10,7 +10,7 @@ from typing import Annotated, cast
 
 import strawberry
 
-from resolvers import account, booking, check_in, enrollment, proxies
+from resolvers import account, booking, check_in, enrollment, payments, proxies
 
 from .access import ProxyAccessLevel
 from .account import Session
@@ -23,6 +23,7 @@ from .appointments import (
     TimeWindow,
     VisitType,
 )
+from .billing import MakePaymentResult, MoneyInput
 from .outcomes import IdempotencyKey, present
 from .proxy import AcceptProxyInvitationResult, InviteProxyResult, RevokeProxyResult
 from .query import Info
@@ -291,3 +292,29 @@ class Mutation:
             idempotency_key=idempotency_key,
         )
         return cast(CheckInResult, present(result))
+
+    @strawberry.mutation(
+        description=(
+            "Pay some or all of a patient's current balance by card (SELF; a guarantor proxy where the "
+            "practice allows it): 0 < amount <= the balance payable now. The card is charged once per "
+            "idempotency key and the payment is recorded in the EHR (PaymentReconciliation) before "
+            "PaymentSucceeded; PaymentPending means it is taken or being confirmed, and already counted."
+        )
+    )
+    async def make_payment(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        amount: MoneyInput,
+        payment_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The card processor's token from its payment form (never card numbers)."
+            ),
+        ],
+        idempotency_key: IdempotencyKey,
+    ) -> MakePaymentResult:
+        result = await payments.make_payment(
+            info.context, patient_id, amount.value, amount.currency, payment_token, idempotency_key
+        )
+        return cast(MakePaymentResult, present(result))

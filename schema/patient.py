@@ -15,6 +15,7 @@ from resolvers.patient import ContactPointValue, PatientValue, general_practitio
 from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
 
 from .appointments import Appointment, AppointmentsWhen
+from .billing import Billing
 from .common import Address, FhirDate, HumanName, Identifier
 from .connection import Connection, build, selects
 from .datatypes import Provider, provider
@@ -166,6 +167,12 @@ class Patient:
             total=selects(info, "totalCount"),
         )
         return build(page, Appointment.from_value)
+
+    @strawberry.field(
+        description="Bills: the balance, statements (Invoice) and payments (PaymentReconciliation)."
+    )
+    def billing(self) -> Billing:
+        return Billing(patient_id=self.id)
 
     @classmethod
     def from_value(cls, value: PatientValue) -> Patient:

@@ -9,12 +9,14 @@ import strawberry
 
 from resolvers.account import current_viewer
 from resolvers.appointments import get_appointment
+from resolvers.billing import get_statement
 from resolvers.context import RequestContext
 from resolvers.patient import get_patient
 from resolvers.slots import available_slots
 
 from .account import Viewer
 from .appointments import Appointment, AvailableSlot, VisitType
+from .billing import Statement
 from .connection import Connection, build, selects
 from .patient import Patient
 
@@ -51,6 +53,16 @@ class Query:
     async def appointment(self, info: Info, id: strawberry.ID) -> Appointment | None:
         value = await get_appointment(info.context, id)
         return Appointment.from_value(value) if value else None
+
+    @strawberry.field(
+        description=(
+            "One statement (FHIR Invoice) of the viewer's own or a patient they act for, by id. Null when "
+            "missing or outside the viewer's access (the same answer)."
+        )
+    )
+    async def statement(self, info: Info, id: strawberry.ID) -> Statement | None:
+        value = await get_statement(info.context, id)
+        return Statement.from_value(value) if value else None
 
     @strawberry.field(
         description=(
