@@ -30,6 +30,8 @@ def gateway_settings(environment: str, fhir_base_url: str, redis_url: str, **ove
         "uniform_response_seconds": 0.0,
         # Tests run the notifier themselves (run_once), so nothing polls HAPI in the background.
         "notices_interval_seconds": 0,
+        # Likewise the payment reconciler (tests run it themselves, or switch it on).
+        "payment_reconcile_interval_seconds": 0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -101,6 +101,14 @@ NESTED: dict[str, Case] = {
     "Observation.performer": _of_patient("observations { nodes { performer { __typename } } }"),
     "Patient.appointments": _of_patient("appointments { nodes { id clinician { practitioner { id } } } }"),
     "Appointment.calendarFile": _of_patient("appointments { nodes { calendarFile } }"),
+    "Patient.billing": _of_patient("billing { __typename }"),
+    "Billing.balance": _of_patient("billing { balance { owed { value } payable { value } } }"),
+    "Billing.statements": _of_patient("billing { statements { totalCount nodes { id paid { value } } } }"),
+    "Billing.payments": _of_patient("billing { payments { nodes { id amount { value } } } }"),
+    "Billing.pendingPayments": _of_patient("billing { pendingPayments { id } }"),
+    "Billing.account": _of_patient("billing { account { id guarantors { kind isViewer } } }"),
+    "Billing.viewerMayPay": _of_patient("billing { viewerMayPay }"),
+    "StatementDocument.content": _of_patient("billing { statements { nodes { document { content } } } }"),
 }
 
 
@@ -216,6 +224,19 @@ ROOT: dict[str, Case] = {
         "query Q($id: ID!) { appointment(id: $id) { id status } }",
         lambda f: {"id": f.appointment},
         _signed_in("ok", revoked="null", unrelated="null"),
+    ),
+    "statement": Case(
+        "query Q($id: ID!) { statement(id: $id) { id document { id } } }",
+        lambda f: {"id": f.invoice},
+        _signed_in("ok", revoked="null", unrelated="null"),
+    ),
+    # More than is owed: refused without a charge for whoever may pay (nothing changes between roles).
+    "makePayment": Case(
+        "mutation M($id: ID!, $key: String!) { makePayment(patientId: $id, amount: "
+        '{value: "1000.00", currency: "USD"}, paymentToken: "tok_test_success", idempotencyKey: $key) '
+        "{ __typename } }",
+        lambda f: {"id": f.patient("pat"), "key": new_key()},
+        _for_patient(patient="AmountExceedsBalance", scheduling="NotPermitted", read_only="NotPermitted"),
     ),
     "availableSlots": Case(
         "query Q($from: DateTime!, $to: DateTime!) "
