@@ -15,9 +15,9 @@ import auth
 from access import Capability
 from fhir_client import FhirClient
 from resolvers.guard import PatientGuard, work_guard
-from resolvers.payments import Reconciler, ReconcileReport
 from resolvers.pending_payments import PaymentServices, PendingPayments
 from resolvers.processors import load_processor
+from resolvers.reconciler import Reconciler, ReconcileReport
 
 from .settings import Settings
 

@@ -11,27 +11,23 @@
    both created conditionally on the marker, so the EHR holds each once however often it is tried.
 
 When the charge's answer is lost, or FHIR cannot take the record, the answer is ``PaymentPending`` and the
-money stays accounted for (the payable balance leaves it out); the ``Reconciler`` (a task of every gateway
-process, and ``python -m gateway reconcile-payments``) finishes it: records what was charged, voids what
-never was.
+money stays accounted for (the payable balance leaves it out); the reconciler (``resolvers/reconciler.py``)
+finishes it: records what was charged, voids what never was.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from access import Capability
-from auth import Clock
-from fhir_client import Entry, FhirError, Resource
+from fhir_client import FhirError, Resource
 
 from . import billing_values as bv
 from .billing import (
@@ -47,19 +43,25 @@ from .context import RequestContext
 from .errors import BadUserInput, ErrorCode, PublicError, WriteConflict
 from .guard import PatientGuard
 from .idempotency import WriteMarker, idempotent
-from .ids import created_id, fhir_id
-from .pending_payments import Exceeds, Exists, PaymentServices, PendingPayment, PendingState
+from .ids import fhir_id
+from .payment_records import record_payment, recorded_value
+from .pending_payments import (
+    Exceeds,
+    Exists,
+    PaymentServices,
+    PendingPayment,
+    PendingState,
+    epoch_ms,
+    under_way,
+)
 from .permits import acting_for
 from .practice import PracticeRules
 from .problems import IdempotencyKeyReused, NotPermitted
-from .processors import Charged, ChargeRequest, Declined, ProcessorOutcomeUnknown, ProcessorUnavailable
+from .processors import ChargeRequest, Declined, ProcessorOutcomeUnknown, ProcessorUnavailable
 
 log = logging.getLogger("resolvers.payments")
 TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{3,255}")
 MAX_AMOUNT = Decimal("999999.99")
-PAYMENT_TYPE = "http://terminology.hl7.org/CodeSystem/payment-type"
-METHOD = "Online card payment"
-_URN = uuid.UUID("5b2f3a52-7a8e-4c8e-9a43-1e6f0d1c2b90")  # namespace of the transaction's Task full URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +174,7 @@ class _Attempt:
         self.owner = f"request-{uuid.uuid4().hex}"
 
     def now_ms(self) -> int:
-        return _ms(self.ctx.auth.clock.now())
+        return epoch_ms(self.ctx.auth.clock.now())
 
     async def run(self, amount: Decimal, currency: str) -> PaymentResult:
         store = self.services.pending
@@ -188,6 +190,7 @@ class _Attempt:
             )
         now = self.ctx.auth.clock.now()
         others = [r for r in records if r.marker != self.marker]
+        going = under_way(others, ledger.recorded.markers)
         current = balance(ledger, others, currency, now)
         if amount > current.payable.value:
             return AmountExceedsBalance(payable=current.payable)
@@ -197,7 +200,7 @@ class _Attempt:
             payer=viewer_reference(self.guard.grant),
             amount=amount,
             currency=currency,
-            allocation=_allocate(ledger.invoices, ledger.recorded.paid, others, amount, currency),
+            allocation=_allocate(ledger.invoices, ledger.recorded.paid, going, amount, currency),
             created=now,
         )
         reserved = await store.reserve(
@@ -205,13 +208,11 @@ class _Attempt:
             owner=self.owner,
             owed=ledger.owed(currency),
             seen=ledger.recorded.markers,
-            now_ms=_ms(now),
+            now_ms=epoch_ms(now),
         )
         if isinstance(reserved, Exceeds):  # another payment got in first
             return AmountExceedsBalance(payable=bv.cents(reserved.payable, currency))
-        if isinstance(
-            reserved, Exists
-        ):  # pragma: no cover - the idempotency claim runs one attempt at a time
+        if isinstance(reserved, Exists):  # pragma: no cover - the idempotency claim runs one at a time
             return await self.resume(reserved.record)
         return await self.charge(record)
 
@@ -225,7 +226,7 @@ class _Attempt:
             return PaymentPending(pending_value(own))
         if held.state == PendingState.RECORDED:
             await self.services.pending.update(held, self.owner, self.now_ms(), release=True)
-            return PaymentSucceeded(_recorded_value(held))
+            return PaymentSucceeded(recorded_value(held))
         if held.state == PendingState.CHARGED:
             return await self.record(held)
         return await self.charge(held)
@@ -269,10 +270,7 @@ class _Attempt:
         store = self.services.pending
         try:
             payment = await record_payment(self.guard, charged)
-        except (
-            FhirError,
-            WriteConflict,
-        ) as exc:  # the EHR is away: charged and kept, the reconciler records it
+        except (FhirError, WriteConflict) as exc:  # the EHR is away: charged, kept, recorded later
             log.warning(
                 "payment not recorded yet",
                 extra={"marker": charged.marker, "error_class": type(exc).__name__},
@@ -288,16 +286,15 @@ class _Attempt:
 def _allocate(
     invoices: tuple[Resource, ...],
     paid: Mapping[str, Decimal],
-    records: list[PendingPayment],
+    going_on: list[PendingPayment],
     amount: Decimal,
     currency: str,
 ) -> tuple[tuple[str, Decimal], ...]:
     # Oldest statements first, each up to what is still open on it after the payments under way.
     going: dict[str, Decimal] = {}
-    for record in records:
-        if record.state in (PendingState.CHARGING, PendingState.CHARGED):
-            for invoice_id, part in record.allocation:
-                going[invoice_id] = going.get(invoice_id, bv.ZERO) + part
+    for record in going_on:
+        for invoice_id, part in record.allocation:
+            going[invoice_id] = going.get(invoice_id, bv.ZERO) + part
     left: Decimal = amount
     parts: list[tuple[str, Decimal]] = []
     for invoice in invoices:
@@ -315,208 +312,3 @@ def _allocate(
         last, part = parts[-1]
         parts[-1] = (last, part + left)
     return tuple(parts)
-
-
-def payment_entries(record: PendingPayment) -> list[Entry]:
-    """The FHIR record of a charged payment: a Task (the patient's payment, ``for`` the patient) and its
-    PaymentReconciliation, each created only if none with the payment's marker exists."""
-    marker = WriteMarker(record.marker)
-    money = {"value": record.amount, "currency": record.currency}
-    task_url = f"urn:uuid:{uuid.uuid5(_URN, record.marker)}"
-    task = {
-        "resourceType": "Task",
-        "identifier": [marker.identifier],
-        "status": "completed",
-        "intent": "order",
-        "code": {
-            "coding": [{"system": bv.TASK_SYSTEM, "code": bv.PAYMENT_TASK, "display": "Patient payment"}]
-        },
-        "description": METHOD,
-        "for": {"reference": f"Patient/{record.patient_id}"},
-        "basedOn": [{"reference": f"Invoice/{invoice}"} for invoice, _ in record.allocation],
-        "authoredOn": record.created.isoformat(),
-        "requester": {"reference": record.payer},
-    }
-    paid_on = record.paid_on or record.created.date().isoformat()
-    reconciliation = {
-        "resourceType": "PaymentReconciliation",
-        "identifier": [
-            {"system": bv.PROCESSOR_SYSTEM, "value": record.transaction_id},
-            marker.identifier,
-        ],
-        "status": "active",
-        "created": record.created.isoformat(),
-        "request": {"reference": task_url},
-        "outcome": "complete",
-        "disposition": METHOD,
-        "paymentDate": paid_on,
-        "paymentAmount": money,
-        "detail": [
-            {
-                "type": {"coding": [{"system": PAYMENT_TYPE, "code": "payment", "display": "Payment"}]},
-                "request": {"reference": f"Invoice/{invoice}"},
-                "date": paid_on,
-                "amount": {"value": part, "currency": record.currency},
-            }
-            for invoice, part in record.allocation
-        ],
-    }
-    return [
-        Entry.create(task, full_url=task_url, if_none_exist=marker.criteria),
-        Entry.create(reconciliation, if_none_exist=marker.criteria),
-    ]
-
-
-async def record_payment(guard: PatientGuard, record: PendingPayment) -> bv.PaymentValue:
-    """Write a charged payment to FHIR (once per marker, however often called)."""
-    if record.transaction_id is None:
-        raise ValueError("only a charged payment is recorded")
-    results = await guard.transaction(payment_entries(record))
-    return _recorded_value(record, payment_id=created_id(results[1].location))
-
-
-def _recorded_value(record: PendingPayment, payment_id: str | None = None) -> bv.PaymentValue:
-    return bv.PaymentValue(
-        id=payment_id or record.payment_id or "",
-        status="active",
-        date=record.paid_on,
-        amount=bv.cents(record.amount, record.currency),
-        transaction_id=record.transaction_id,
-        method=METHOD,
-        paid_by="RELATED_PERSON" if record.payer.startswith("RelatedPerson/") else "PATIENT",
-        statements=tuple(
-            bv.AllocationValue(invoice, bv.cents(part, record.currency))
-            for invoice, part in record.allocation
-        ),
-        marker=record.marker,
-    )
-
-
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
-@dataclass(frozen=True, slots=True)
-class ReconcileReport:
-    """What one pass of the reconciler did."""
-
-    recorded: int = 0
-    voided: int = 0
-    waiting: int = 0
-
-
-class Reconciler:
-    """Finishes the payments no request finished: records what was charged, voids what never was.
-
-    Every gateway process runs it (the app lifespan) and ``python -m gateway reconcile-payments`` runs one
-    pass. A payment is worked on only by the holder of its lease, so processes never do one twice, and its
-    FHIR record is conditional on its marker anyway.
-
-    Args:
-        services: The pending records and the processor.
-        guard_for: A guard for one patient's record (``resolvers.guard.work_guard``).
-        clock: The time source.
-        practice: The practice's rules (its local date is the payment date).
-        void_after: A payment whose charge the processor does not know of is voided only this long after it
-            was written (a charge request may still arrive at the processor late).
-    """
-
-    def __init__(
-        self,
-        services: PaymentServices,
-        guard_for: Callable[[str], PatientGuard],
-        clock: Clock,
-        practice: PracticeRules,
-        *,
-        void_after: timedelta = timedelta(minutes=15),
-    ) -> None:
-        self._services = services
-        self._guard_for = guard_for
-        self._clock = clock
-        self._practice = practice
-        self._void_after = void_after
-        self._owner = f"reconciler-{uuid.uuid4().hex}"
-
-    async def run_once(self) -> ReconcileReport:
-        """One pass over the unfinished payments."""
-        store = self._services.pending
-        done = {"recorded": 0, "voided": 0, "waiting": 0}
-        for patient_id, marker in await store.open_payments():
-            held = await store.claim(patient_id, marker, self._owner, _ms(self._clock.now()))
-            if held is None:
-                if await store.get(patient_id, marker) is None:
-                    await store.forget(patient_id, marker)  # listed, but its record never got written
-                else:
-                    done["waiting"] += 1  # a request is still working on it
-                continue
-            outcome = await self._finish(held)
-            done[outcome] += 1
-        return ReconcileReport(**done)
-
-    async def run_forever(self, interval: float) -> None:
-        """``run_once`` every ``interval`` seconds until cancelled (the app lifespan's background task)."""
-        while True:
-            with contextlib.suppress(OSError):  # Redis away for a moment: the next round retries
-                report = await self.run_once()
-                if report.recorded or report.voided:
-                    log.info(
-                        "payments reconciled", extra={"recorded": report.recorded, "voided": report.voided}
-                    )
-            await asyncio.sleep(interval)
-
-    async def _finish(self, record: PendingPayment) -> str:
-        store, now = self._services.pending, _ms(self._clock.now())
-        if record.state not in (PendingState.CHARGING, PendingState.CHARGED):
-            await store.update(record, self._owner, now, release=True)
-            await store.forget(record.patient_id, record.marker)
-            return "waiting"
-        try:
-            if record.state == PendingState.CHARGING:
-                found = await self._services.processor.find(record.marker)
-                if isinstance(found, Charged):
-                    paid_on = self._practice.local(record.created).date().isoformat()
-                    changed = await store.update(
-                        record,
-                        self._owner,
-                        now,
-                        state=PendingState.CHARGED,
-                        transaction_id=found.transaction_id,
-                        paid_on=paid_on,
-                    )
-                    if changed is None:
-                        return "waiting"
-                    record = changed
-                elif isinstance(found, Declined) or self._clock.now() - record.created >= self._void_after:
-                    await store.update(record, self._owner, now, state=PendingState.VOID)
-                    return "voided"
-                else:
-                    await store.update(record, self._owner, now, release=True)
-                    return "waiting"
-            payment = await record_payment(self._guard_for(record.patient_id), record)
-        except (ProcessorUnavailable, FhirError, WriteConflict) as exc:
-            log.warning(
-                "payment not reconciled yet",
-                extra={"marker": record.marker, "error_class": type(exc).__name__},
-            )
-            await store.update(record, self._owner, _ms(self._clock.now()), release=True)
-            return "waiting"
-        await store.update(
-            record, self._owner, _ms(self._clock.now()), state=PendingState.RECORDED, payment_id=payment.id
-        )
-        return "recorded"
-
-
-__all__ = [
-    "RESULTS",
-    "AmountExceedsBalance",
-    "InvalidAmount",
-    "PaymentDeclined",
-    "PaymentPending",
-    "PaymentResult",
-    "PaymentSucceeded",
-    "ReconcileReport",
-    "Reconciler",
-    "make_payment",
-    "payment_entries",
-    "record_payment",
-]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -74,7 +74,6 @@ class PendingPayment:
     transaction_id: str | None = None
     payment_id: str | None = None
     paid_on: str | None = None
-    owner: str = field(default="", compare=False)
 
     @property
     def cents(self) -> int:
@@ -82,6 +81,7 @@ class PendingPayment:
         return int((self.amount / CENT).to_integral_value())
 
     def to_json(self) -> str:
+        """The record as Redis keeps it, with ``cents`` (Lua adds ``owner``, ``lease`` and ``done``)."""
         data = asdict(self)
         data.update(
             amount=str(self.amount),
@@ -107,7 +107,6 @@ class PendingPayment:
             transaction_id=data.get("transaction_id"),
             payment_id=data.get("payment_id"),
             paid_on=data.get("paid_on"),
-            owner=data.get("owner") or "",
         )
 
 
@@ -313,7 +312,7 @@ class PendingPayments:
         return changed
 
     async def open_payments(self, *, limit: int = 100) -> list[tuple[str, str]]:
-        """``(patient id, marker)`` of the oldest unfinished payments (the leases decide who works on them)."""
+        """``(patient id, marker)`` of the oldest unfinished payments (leases decide who works on each)."""
         members = await self._redis.zrange(self._open, 0, limit - 1)
         found = []
         for member in members:
@@ -333,6 +332,11 @@ def under_way(records: Sequence[PendingPayment], seen: Iterable[str]) -> list[Pe
     """
     counted = set(seen)
     return [r for r in records if r.state != PendingState.VOID and r.marker not in counted]
+
+
+def epoch_ms(moment: datetime) -> int:
+    """A moment as the records' clock reads it (milliseconds since the epoch)."""
+    return int(moment.timestamp() * 1000)
 
 
 def _plain(value: Any) -> Any:

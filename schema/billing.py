@@ -306,7 +306,9 @@ class BillingAccount:
 class Billing:
     patient_id: strawberry.Private[str]
 
-    @strawberry.field(description="The balance, computed fresh (docs: issued statements minus payments).")
+    @strawberry.field(
+        description="The balance, computed fresh on every request from the EHR and the payments under way."
+    )
     async def balance(self, info: Info) -> Balance:
         return Balance.from_value(await billing.billing_balance(info.context, self.patient_id))
 

@@ -13,7 +13,8 @@ from access import Capability, Grant, Level
 from fhir_client import Resource
 from resolvers import billing_values as bv
 from resolvers.billing import Ledger, balance
-from resolvers.payments import _allocate, amount_problem, payment_entries
+from resolvers.payment_records import payment_entries
+from resolvers.payments import _allocate, amount_problem
 from resolvers.pending_payments import PendingPayment, PendingState, under_way
 from resolvers.practice import PracticeRules
 
