@@ -127,9 +127,17 @@ async def test_a_retry_with_the_same_key_charges_once_and_records_once(
     access: AccessPortal, office: Billing
 ) -> None:
     patient, key = access.family.patient("pat"), new_key()
+    await office.token("pat")
+    access.recorder.clear()
     first = await office.pay(patient, "12.34", key=key)
+    # One search for the balance, one transaction for the record (the Task and its PaymentReconciliation).
+    assert sorted(f"{r.method} {r.url.split('?')[0]}" for r in access.recorder.requests) == [
+        "GET /fhir/Invoice",
+        "POST /fhir",
+    ]
+    access.recorder.clear()
     again = await office.pay(patient, "12.34", key=key)
-    assert first["__typename"] == "PaymentSucceeded" and again == first
+    assert first["__typename"] == "PaymentSucceeded" and again == first and access.recorder.requests == []
     other = await office.pay(patient, "1.00", key=key)  # the same key for another request
     assert other["__typename"] == "IdempotencyKeyReused"
     assert len(await office.charges()) == 1
