@@ -1,4 +1,4 @@
-"""Billing: the balance, statements (Invoice), payments (PaymentReconciliation), and paying online."""
+"""Billing: the balance, statements (Invoice), payments (PaymentReconciliation), pending payments."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import billing, payments
+from resolvers import billing
 from resolvers import billing_values as bv
 from resolvers.context import RequestContext
 
 from .common import FhirDate
 from .connection import Connection, build, selects
 from .datatypes import CodeableConcept, Period, concept, period
-from .outcomes import IdempotencyKeyReused, NotPermitted, Presented, Problem, ProblemCode, presents
 
 Info = strawberry.Info[RequestContext, None]
 FIRST = "Page size: 1 to 100 (default 20)."
@@ -356,73 +355,3 @@ class Billing:
     )
     async def viewer_may_pay(self, info: Info) -> bool:
         return await billing.viewer_may_pay(info.context, self.patient_id)
-
-
-# --- results ---------------------------------------------------------------------------------------
-
-
-@strawberry.type(description="Paid: the card was charged and the payment is recorded in the EHR.")
-@presents(payments.PaymentSucceeded)
-class PaymentSucceeded(Presented):
-    payment: Payment
-
-    @classmethod
-    def from_value(cls, value: payments.PaymentSucceeded, token: str | None) -> PaymentSucceeded:
-        return cls(payment=Payment.from_value(value.payment))
-
-
-@strawberry.type(description="The card processor declined the card; nothing was charged.")
-@presents(payments.PaymentDeclined)
-class PaymentDeclined(Problem, Presented):
-    reason: str = strawberry.field(description="The processor's decline code (e.g. card_declined).")
-    message: str
-    code: ProblemCode = ProblemCode.PAYMENT_DECLINED  # type: ignore[valid-type]
-
-
-@strawberry.type(description="More than can be paid online now: at most `payable`; nothing was charged.")
-@presents(payments.AmountExceedsBalance)
-class AmountExceedsBalance(Problem, Presented):
-    payable: Money = strawberry.field(description="The balance payable online now.")
-    message: str
-    code: ProblemCode = ProblemCode.AMOUNT_EXCEEDS_BALANCE  # type: ignore[valid-type]
-
-    @classmethod
-    def from_value(cls, value: payments.AmountExceedsBalance, token: str | None) -> AmountExceedsBalance:
-        return cls(payable=Money.from_value(value.payable), message=value.message)
-
-
-@strawberry.type(
-    description="Zero, negative, more than two decimals, or another currency; nothing was charged."
-)
-@presents(payments.InvalidAmount)
-class InvalidAmount(Problem, Presented):
-    message: str
-    code: ProblemCode = ProblemCode.INVALID_AMOUNT  # type: ignore[valid-type]
-
-
-@strawberry.type(
-    description=(
-        "Taken, or being confirmed with the card processor, but not recorded in the EHR yet: it already "
-        "counts against the balance and the gateway finishes it. Do not pay again."
-    )
-)
-@presents(payments.PaymentPending)
-class PaymentPending(Presented):
-    payment: PendingPayment
-    message: str
-
-    @classmethod
-    def from_value(cls, value: payments.PaymentPending, token: str | None) -> PaymentPending:
-        return cls(payment=PendingPayment.from_value(value.payment), message=value.message)
-
-
-MakePaymentResult = Annotated[
-    PaymentSucceeded
-    | PaymentDeclined
-    | AmountExceedsBalance
-    | InvalidAmount
-    | NotPermitted
-    | PaymentPending
-    | IdempotencyKeyReused,
-    strawberry.union("MakePaymentResult"),
-]

@@ -23,8 +23,9 @@ from .appointments import (
     TimeWindow,
     VisitType,
 )
-from .billing import MakePaymentResult, MoneyInput
+from .billing import MoneyInput
 from .outcomes import IdempotencyKey, present
+from .payments import MakePaymentResult
 from .proxy import AcceptProxyInvitationResult, InviteProxyResult, RevokeProxyResult
 from .query import Info
 from .results import (
