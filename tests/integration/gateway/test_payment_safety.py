@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,13 @@ from redis.asyncio import Redis
 from auth import SystemClock
 from fhir_client import FhirClient
 from gateway.payments import reconciler
-from resolvers.pending_payments import PaymentServices, PendingPayment, PendingPayments, PendingState
+from resolvers.pending_payments import (
+    PaymentServices,
+    PendingPayment,
+    PendingPayments,
+    PendingState,
+    epoch_ms,
+)
 from resolvers.processors import Charged, ChargeRequest, TestProcessor
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, StartAccess, new_key
@@ -56,6 +62,15 @@ def _reconciler(access: AccessPortal, fhir: FhirClient, **overrides: Any) -> Any
         TestProcessor(portal.redis, settings.auth_key_prefix),
     )
     return reconciler(settings, services, fhir, portal.auth)
+
+
+def _written(access: AccessPortal, amount: str, created: datetime) -> PendingPayment:
+    """A pending payment of the family's patient against its statement, as a request writes it."""
+    patient = access.family.patient("pat")
+    allocation = ((access.family.invoice, Decimal(amount)),)
+    return PendingPayment(
+        uuid.uuid4().hex, patient, f"Patient/{patient}", Decimal(amount), "USD", allocation, created
+    )
 
 
 async def test_bad_amounts_are_refused_and_nothing_is_written_or_charged(
@@ -243,22 +258,12 @@ async def test_a_crash_before_the_charge_is_voided_and_the_balance_restored(
     patient = access.family.patient("pat")
     portal = access.portal
     store = PendingPayments(portal.redis, portal.settings.auth_key_prefix, lease=timedelta(seconds=0))
-    created = SystemClock().now() - timedelta(minutes=20)
-    record = PendingPayment(
-        f"crashed-{uuid.uuid4().hex}",
-        patient,
-        f"Patient/{patient}",
-        Decimal("8.00"),
-        "USD",
-        ((access.family.invoice, Decimal("8.00")),),
-        created,
-    )
+    record = _written(access, "8.00", SystemClock().now() - timedelta(minutes=20))
     await store.reserve(
-        record, owner="dead-process", owed=Decimal("30.00"), seen=(), now_ms=int(created.timestamp() * 1000)
+        record, owner="dead-process", owed=Decimal("30.00"), seen=(), now_ms=epoch_ms(record.created)
     )
-    assert (await office.balance(patient))["payable"] == Decimal(
-        "22.00"
-    )  # written before the charge: counted
+    # Written before the charge, then the process died: it counts until it is settled.
+    assert (await office.balance(patient))["payable"] == Decimal("22.00")
     async with httpx.AsyncClient(timeout=20) as http:
         report = await _reconciler(access, FhirClient(http, office.fhir_base_url)).run_once()
     assert report.voided == 1 and await office.charges() == []
@@ -274,25 +279,15 @@ async def test_a_pending_payment_survives_a_redis_restart_with_aof(
     try:
         redis = Redis.from_url(server.url)
         store, processor = PendingPayments(redis, prefix), TestProcessor(redis, prefix)
-        now = SystemClock().now()
-        record = PendingPayment(
-            f"restart-{uuid.uuid4().hex}",
-            patient,
-            f"Patient/{patient}",
-            Decimal("3.00"),
-            "USD",
-            ((access.family.invoice, Decimal("3.00")),),
-            now,
-        )
-        await store.reserve(
-            record, owner="gone", owed=Decimal("30.00"), seen=(), now_ms=int(now.timestamp() * 1000)
-        )
+        record = _written(access, "3.00", SystemClock().now())
+        now_ms = epoch_ms(record.created)
+        await store.reserve(record, owner="gone", owed=Decimal("30.00"), seen=(), now_ms=now_ms)
         charged = await processor.charge(ChargeRequest(record.marker, record.amount, "USD", SUCCESS, "test"))
         assert isinstance(charged, Charged)
         await store.update(
             record,
             "gone",
-            int(now.timestamp() * 1000),
+            now_ms,
             release=True,
             state=PendingState.CHARGED,
             transaction_id=charged.transaction_id,
