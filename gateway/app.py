@@ -150,14 +150,25 @@ async def services(
             }
         finally:
             for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await _stop(task)
             # Work accepted before shutdown (mail, reset and recovery lookups) still runs; it needs Redis.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(settings.shutdown_grace_seconds):
                     await service.background.drain()
             await redis.aclose()
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    """Cancel a background loop and wait until it has ended.
+
+    Cancelling once is not enough: redis-py (8.1, measured) can swallow a cancellation that arrives while a
+    command runs, and the loop would then sleep into its next round while the lifespan waits for it.
+    """
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
+    with contextlib.suppress(asyncio.CancelledError):
+        task.result()
 
 
 def create_app(

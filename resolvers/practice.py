@@ -48,7 +48,7 @@ class PracticeRules:
         """
         allowed = grant.capabilities
         if self.guarantor_proxies_pay and grant.level == Level.SCHEDULING_MESSAGING:
-            allowed |= {Capability.PAY}  # the guarantor check itself is billing's (resolvers/payments.py)
+            allowed |= {Capability.PAY}  # the guarantor check is billing's (resolvers/billing.py)
         return allowed
 
     def local(self, moment: datetime) -> datetime:
