@@ -27,6 +27,7 @@ from fhir_client import AnyOf, Resource
 from . import billing_values as bv
 from . import paging
 from .context import RequestContext
+from .errors import ErrorCode, PublicError
 from .guard import PatientGuard
 from .idempotency import MARKER_SYSTEM
 from .pending_payments import PendingPayment, PendingState, under_way
@@ -87,7 +88,7 @@ class PendingPaymentValue:
 
 async def read_ledger(guard: PatientGuard, currency: str) -> Ledger:
     """The patient's issued statements with their payments and Accounts: one search (more only past 100
-    issued statements)."""
+    issued statements; past 2,100 an error rather than a balance of part of them)."""
     page = await guard.search(
         "Invoice",
         {"status": "issued"},
@@ -105,6 +106,8 @@ async def read_ledger(guard: PatientGuard, currency: str) -> Ledger:
         page = following
         matches += page.matches
         included += page.included
+    if page.has_next:  # never a balance of part of the statements
+        raise PublicError("Too many open statements to show the balance online.", ErrorCode.UPSTREAM_ERROR)
     return Ledger(
         invoices=tuple(matches),
         recorded=bv.recorded(included, currency, MARKER_SYSTEM),
