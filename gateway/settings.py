@@ -180,6 +180,18 @@ class Settings(BaseSettings):
     audit_interval_seconds: float = Field(default=2.0, ge=0, le=600)
     audit_batch_size: int = Field(default=50, ge=1, le=500)
     audit_queue_limit: int = Field(default=100_000, ge=10, le=10_000_000)
+    # Billing and online payments (docs/billing.md). The card processor: "test" (the documented test
+    # processor; refused in production) or "package.module:factory" of a real one; unset means the test
+    # processor outside production and no online payments in production.
+    payment_processor: str | None = Field(default=None, min_length=1, max_length=200)
+    # How long a charge may take before its outcome counts as unknown (the payment then stays pending).
+    payment_processor_timeout_seconds: float = Field(default=30.0, gt=0, le=120)
+    # How often each gateway process finishes pending payments (records charges, voids the never charged;
+    # 0: never).
+    payment_reconcile_interval_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # Proxies with SCHEDULING_MESSAGING access may pay a patient's bills if the Account names them guarantor.
+    guarantor_proxies_pay: bool = False
+    billing_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
 
     # Notices (gateway/notices.py): how often the EHR is polled for news to mail patients about (0: never),
     # and where those mails send them.
@@ -257,7 +269,16 @@ class Settings(BaseSettings):
             attachment_max_bytes=self.attachment_max_bytes,
             refill_levels=frozenset(access.Level(level) for level in self.refill_levels),
             refill_due_business_days=self.refill_due_business_days,
+            guarantor_proxies_pay=self.guarantor_proxies_pay,
+            billing_currency=self.billing_currency,
         )
+
+    @property
+    def payment_processor_spec(self) -> str | None:
+        """The processor to load: as set, else the test processor outside production, else none."""
+        if self.payment_processor is not None:
+            return self.payment_processor
+        return None if self.environment == "production" else "test"
 
     def ip_hash_secret(self) -> bytes:
         """The key for hashing client IPs, checked for use.
@@ -371,9 +392,13 @@ class Settings(BaseSettings):
         ``python -m gateway sdl`` can read settings on a machine that holds no secrets.
 
         Raises:
-            ValueError: The IP-hash key is missing or weak, or production has no SMTP server.
+            ValueError: The IP-hash key is missing or weak, or production has no SMTP server or would take
+                payments with the test processor.
         """
         self.ip_hash_secret()
+        if self.environment == "production" and self.payment_processor == "test":
+            # The test processor takes no money: a "paid" bill in the EHR would be a lie.
+            raise ValueError("PORTAL_PAYMENT_PROCESSOR=test is refused in production")
         if self.environment == "production" and not self.mail_smtp_host:
             raise ValueError(
                 "PORTAL_MAIL_SMTP_HOST must be set in production (the outbox is for development)"

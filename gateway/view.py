@@ -132,4 +132,5 @@ def request_context(
         admin=settings.is_admin_key(request.headers.get("x-admin-key")),
         add_header=add_header or (lambda name, value: None),
         cursor_key=cursor_key,
+        payments=request.state.payments,
     )

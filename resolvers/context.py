@@ -22,6 +22,7 @@ from .errors import Forbidden
 from .guard import DirectoryReader, Found, NotInScope, PatientGuard, find_in_compartments
 from .idempotency import IdempotencyStore
 from .ids import fhir_id
+from .pending_payments import PaymentServices
 from .practice import PracticeRules
 from .viewer import SessionState, Viewer, require_viewer
 
@@ -45,6 +46,7 @@ class RequestContext:
         admin: The request carried the admin key (``X-Admin-Key``).
         add_header: Adds a header to the response (``Set-Cookie`` for sign-in and sign-out).
         cursor_key: The server secret that signs pagination cursors.
+        payments: The pending-payment records and the card processor (``resolvers/pending_payments.py``).
     """
 
     request_id: str
@@ -62,6 +64,7 @@ class RequestContext:
     add_header: Callable[[str, str], None] = field(default=lambda name, value: None)
     cursor_key: bytes = field(default=b"", repr=False)
     _scoped: asyncio.Future[tuple[Viewer, AccessScope]] | None = field(default=None, init=False, repr=False)
+    payments: PaymentServices | None = None
 
     def identity_directory(self) -> FhirPatientDirectory:
         """Identity reads of any Patient (name, birth date, phone, email) and the enrollment Consent write.
@@ -138,7 +141,7 @@ class RequestContext:
         grant = scope.grant_for(wanted)
         if grant is None:
             raise NotInScope()
-        if capability not in self.practice.capabilities(grant.level):
+        if capability not in self.practice.capabilities(grant):
             raise Forbidden("Your access to this patient does not include this.")
         await self.audit.check_room()
         return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id, self.audit)
@@ -169,7 +172,7 @@ class RequestContext:
         guards = [
             PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id, self.audit)
             for grant in scope.grants
-            if capability in self.practice.capabilities(grant.level)
+            if capability in self.practice.capabilities(grant)
         ]
         return await find_in_compartments(self._fhir, guards, resource_type, wanted, **options)
 

@@ -6,11 +6,12 @@ patient is outside the scope, exactly as for a missing id. Through it:
 
 - every search carries the patient constraint (the compartment parameter of its type, set by the guard);
 - every resource that comes back, ``_include``d ones too, is checked to be in the patient's compartment
-  (shared directory types excepted for includes); others are dropped and logged as ``guard.dropped``
+  (shared directory types excepted for includes; a type that names no patient, ``access.LINKED``, only
+  through a resource of the same answer that does); others are dropped and logged as ``guard.dropped``
   security events;
 - a read by id of a resource outside the compartment answers ``None``, like a missing id;
-- a type reached only through a holder (``access.ATTACHED``: a message's Binary) is read only as an
-  attachment of a holder the viewer may see (``attachment``), never by id alone;
+- a type reached only through a holder (``access.ATTACHED``: a message's or a statement's Binary) is read
+  only as an attachment of a holder the viewer may see (``attachment``), never by id alone;
 - proxies never see resources labelled restricted (``meta.security`` R/V), nor, under the teen rule, the
   messages the teen sent;
 - writes need a capability beyond READ, and what is written must be in the compartment; the one way to
@@ -33,12 +34,15 @@ from access import (
     ATTACHED,
     COMPARTMENT,
     DIRECTORY_TYPES,
+    LINKED,
     SHARED_CHANGES,
     Capability,
     Compartment,
     Grant,
+    Level,
     SharedChange,
     belongs,
+    belongs_through,
     declared,
     holds,
     restricted,
@@ -107,7 +111,9 @@ class SharedUpdate:
 
 
 class PatientGuard:
-    """FHIR access bound to one permitted patient and one capability. Built only by ``RequestContext.guard``.
+    """FHIR access bound to one permitted patient and one capability.
+
+    Built only by ``RequestContext.guard`` (a viewer's request) and ``work_guard`` (the gateway's own work).
 
     Attributes:
         patient_id: The patient.
@@ -308,10 +314,15 @@ class PatientGuard:
             ValueError: An entry outside the compartment, an undeclared or altered shared change, or shared
                 changes without a write of the patient's own.
         """
+        anchors = {
+            entry.full_url: Resource(entry.resource)
+            for entry in entries
+            if entry.full_url and entry.resource is not None
+        }
         for entry in entries:
             if entry.resource is None:
                 raise ValueError("the guard's transactions carry resources only")
-            self._check_write(entry.resource)
+            self._check_write(entry.resource, anchors)
         if shared and not entries:
             raise ValueError("a shared change travels only with a write of the patient's own")
         updates = [self._checked_shared(update) for update in shared]
@@ -336,25 +347,45 @@ class PatientGuard:
             raise ValueError(f"{change.operation}: only {change.element} may change")
         return Entry.update(update.resource, if_match=version)
 
-    def _check_write(self, resource: dict[str, Any]) -> None:
+    def _check_write(self, resource: dict[str, Any], anchors: dict[str, Resource] | None = None) -> None:
         if self.capability == Capability.READ:
             raise Forbidden("This access is read-only.")
-        if not belongs(Resource(resource), self.patient_id):
-            self._drop(Resource(resource), "write-outside-compartment")
+        # A linked type (a payment) is written only with the resource that places it, in one transaction.
+        view = Resource(resource)
+        inside = (
+            belongs_through(view, self.patient_id, anchors or {})
+            if view.resource_type in LINKED
+            else belongs(view, self.patient_id)
+        )
+        if not inside:
+            self._drop(view, "write-outside-compartment")
             raise ValueError("the guard writes only within the patient's compartment")
 
     def _filter(self, page: SearchPage) -> GuardedPage:
-        return GuardedPage(
-            matches=tuple(r for r in page.matches if self._visible(r, include=False)),
-            included=tuple(r for r in page.included if self._visible(r, include=True)),
-            total=page.total,
-            source=page,
+        matches = tuple(r for r in page.matches if self._visible(r, include=False))
+        direct = tuple(
+            r for r in page.included if r.resource_type not in LINKED and self._visible(r, include=True)
         )
+        # Linked resources (payments) count only through a resource of this very answer the viewer sees.
+        anchors = {r.reference: r for r in (*matches, *direct)}
+        linked = tuple(
+            r
+            for r in page.included
+            if r.resource_type in LINKED and self._visible(r, include=True, anchors=anchors)
+        )
+        return GuardedPage(matches=matches, included=(*direct, *linked), total=page.total, source=page)
 
-    def _visible(self, resource: Resource, *, include: bool) -> bool:
+    def _visible(
+        self, resource: Resource, *, include: bool, anchors: dict[str, Resource] | None = None
+    ) -> bool:
         if include and resource.resource_type in DIRECTORY_TYPES:
             return True
-        if not belongs(resource, self.patient_id):
+        inside = (
+            belongs_through(resource, self.patient_id, anchors or {})
+            if resource.resource_type in LINKED
+            else belongs(resource, self.patient_id)
+        )
+        if not inside:
             self._drop(resource, "outside-compartment")
             return False
         if self.grant.is_proxy and restricted(resource):
@@ -396,6 +427,25 @@ class PatientGuard:
         self._events.emit(
             "guard.dropped", account_id=self._account_id, resource_type=resource.resource_type, reason=reason
         )
+
+
+def work_guard(
+    fhir: FhirClient, patient_id: str, capability: Capability, events: SecurityEvents, worker: str
+) -> PatientGuard:
+    """A guard for the gateway's own background work on one patient's record, with no viewer.
+
+    For finishing what a guarded request began (the payment reconciler records a charge that a request,
+    which passed the guard with ``Capability.PAY``, made). Every compartment check applies as for a request;
+    it sees what the patient sees.
+
+    Args:
+        fhir: The root FHIR client.
+        patient_id: The patient the work is for.
+        capability: What the work does.
+        events: Where ``guard.dropped`` goes.
+        worker: Names the work in security events (in place of an account id).
+    """
+    return PatientGuard(fhir, Grant(patient_id=patient_id, level=Level.SELF), capability, events, worker)
 
 
 @dataclass(frozen=True, slots=True)

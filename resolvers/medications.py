@@ -270,7 +270,7 @@ def orders_of(ctx: RequestContext, guard: PatientGuard, included: Iterable[Resou
     """The ``Orders`` of a page whose ``included`` resources hold its renewal requests and references."""
     resources = tuple(included)
     refs = References(guard, ctx.directory_reader(), paging.index(resources))
-    may_request = Capability.REFILL in ctx.practice.capabilities(guard.grant.level)
+    may_request = Capability.REFILL in ctx.practice.capabilities(guard.grant)
     return Orders(refs, (r for r in resources if is_renewal(r)), may_request)
 
 

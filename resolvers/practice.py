@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from access import CAPABILITIES, Capability, Level
+from access import Capability, Grant, Level
 
 URGENT_CARE_NOTICE = (
     "Messages are not for urgent situations. If you need immediate attention, call the office; "
@@ -58,6 +58,9 @@ class PracticeRules:
         refill_levels: The access levels that may request prescription renewals (``Capability.REFILL``);
             never READ_ONLY.
         refill_due_business_days: A renewal request is due this many business days after it is made.
+        guarantor_proxies_pay: Proxies who act for the patient (SCHEDULING_MESSAGING) may also pay the
+            patient's bills, when the billing Account names them as its guarantor (docs/billing.md).
+        billing_currency: The currency of the practice's statements; balances and payments are in it.
     """
 
     name: str = "Maple Grove Family Medicine"
@@ -76,18 +79,27 @@ class PracticeRules:
     refill_levels: frozenset[Level] = DEFAULT_REFILL_LEVELS
     refill_due_business_days: int = 2
 
+    guarantor_proxies_pay: bool = False
+    billing_currency: str = "USD"
+
     def __post_init__(self) -> None:
         if Level.READ_ONLY in self.refill_levels:
             raise ValueError("refill_levels: a READ_ONLY proxy only reads")
 
-    def capabilities(self, level: Level) -> frozenset[Capability]:
-        """What ``level`` may do at this practice: the level's capabilities (``access.CAPABILITIES``), with
-        ``REFILL`` as the practice decides (``refill_levels``).
+    def capabilities(self, grant: Grant) -> frozenset[Capability]:
+        """What ``grant`` allows here: its level's capabilities, as the practice's rules decide them.
 
-        The guard (``RequestContext.guard``) asks this for every capability check, so no feature decides it.
+        ``REFILL`` only for the levels in ``refill_levels``; with ``guarantor_proxies_pay`` a
+        SCHEDULING_MESSAGING proxy also has ``PAY`` (the guarantor check is billing's, resolvers/billing.py).
+        Every capability check (the guard, ``find``, the capability list of ``viewer.patients``) asks this,
+        so a rule applies everywhere at once and no feature decides it on its own.
         """
-        others = CAPABILITIES[level] - {Capability.REFILL}
-        return others | {Capability.REFILL} if level in self.refill_levels else others
+        allowed = grant.capabilities - {Capability.REFILL}
+        if grant.level in self.refill_levels:
+            allowed |= {Capability.REFILL}
+        if self.guarantor_proxies_pay and grant.level == Level.SCHEDULING_MESSAGING:
+            allowed |= {Capability.PAY}
+        return allowed
 
     def pool(self, code: str) -> MessagePool | None:
         """The message pool with this code, if the practice has one."""

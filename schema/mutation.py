@@ -10,7 +10,7 @@ from typing import Annotated, cast
 
 import strawberry
 
-from resolvers import account, booking, check_in, enrollment, messaging, proxies, refills
+from resolvers import account, booking, check_in, enrollment, messaging, payments, proxies, refills
 
 from .access import ProxyAccessLevel
 from .account import Session
@@ -23,6 +23,7 @@ from .appointments import (
     TimeWindow,
     VisitType,
 )
+from .billing import MoneyInput
 from .messaging import (
     AttachmentIds,
     MarkThreadReadResult,
@@ -34,6 +35,7 @@ from .messaging import (
     Topic,
 )
 from .outcomes import IdempotencyKey, present
+from .payments import MakePaymentResult
 from .proxy import AcceptProxyInvitationResult, InviteProxyResult, RevokeProxyResult
 from .query import Info
 from .refills import CancelRefillRequestResult, RequestRefillResult
@@ -400,3 +402,29 @@ class Mutation:
     ) -> CancelRefillRequestResult:
         result = await refills.cancel_refill_request(info.context, patient_id, task_id, idempotency_key)
         return cast(CancelRefillRequestResult, present(result))
+
+    @strawberry.mutation(
+        description=(
+            "Pay some or all of a patient's current balance by card (SELF; a guarantor proxy where the "
+            "practice allows it): 0 < amount <= the balance payable now. The card is charged once per "
+            "idempotency key and the payment is recorded in the EHR (PaymentReconciliation) before "
+            "PaymentSucceeded; PaymentPending means it is taken or being confirmed, and already counted."
+        )
+    )
+    async def make_payment(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        amount: MoneyInput,
+        payment_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The card processor's token from its payment form (never card numbers)."
+            ),
+        ],
+        idempotency_key: IdempotencyKey,
+    ) -> MakePaymentResult:
+        result = await payments.make_payment(
+            info.context, patient_id, amount.value, amount.currency, payment_token, idempotency_key
+        )
+        return cast(MakePaymentResult, present(result))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
-from strawberry.extensions import FieldExtension
-from strawberry.types.base import get_object_definition
 
 from resolvers import messages, records
 from resolvers.access_log import access_log
@@ -21,6 +19,7 @@ from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, rele
 
 from .access_log import AccessLogEntry
 from .appointments import Appointment, AppointmentsWhen
+from .billing import Billing
 from .common import Address, FhirDate, HumanName, Identifier
 from .connection import Connection, build, node_fields, selects
 from .datatypes import Provider, provider
@@ -38,6 +37,7 @@ from .observation import Observation, ObservationCategory
 from .records import AllergyIntolerance, CareTeam, Condition, Immunization
 from .refill_requests import RefillRequest
 from .report import DiagnosticReport, ResultCategory
+from .shown import gate
 
 Info = strawberry.Info[RequestContext, None]
 T = TypeVar("T")
@@ -97,7 +97,7 @@ async def _released(
 
 @strawberry.type(description="A patient of the practice, as recorded in the EHR (FHIR Patient).")
 class Patient:
-    # Every field waits for the Patient read (ShownOnly, below), which runs alongside the lists' searches.
+    # Every field waits for the Patient read (schema/shown.py), which runs alongside the lists' searches.
     _record: strawberry.Private[PatientRecord]
     _id: strawberry.Private[str]
 
@@ -214,6 +214,12 @@ class Patient:
         return build(page, Appointment.from_value)
 
     @strawberry.field(
+        description="Bills: the balance, statements (Invoice) and payments (PaymentReconciliation)."
+    )
+    def billing(self) -> Billing:
+        return Billing(patient_id=self._id, _record=self._record)
+
+    @strawberry.field(
         description=(
             "Who viewed or changed this record through the portal, newest first (FHIR AuditEvent); the "
             "patient's own record only (FORBIDDEN for proxies). Staff access in the EHR shows when the EHR "
@@ -292,21 +298,4 @@ class Patient:
         return cls(_record=record, _id=record.patient_id)
 
 
-class ShownOnly(FieldExtension):
-    """A field of a Patient answers only once the Patient read shows the viewer may see the record.
-
-    ``patient(id)`` answers right after the scope check, so that the Patient read and the searches of the
-    fields below go upstream together; this gate keeps the answer what it was when the read came first:
-    nothing of a record whose Patient is missing, deleted or hidden from the viewer (NOT_FOUND, and the
-    patient is null).
-    """
-
-    async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
-        result = await next_(source, info, **kwargs)
-        await source._record.value()
-        return result
-
-
-# Every field, so that a field added later cannot forget the gate (tests/unit/schema/test_patient_gate.py).
-for _field in get_object_definition(Patient, strict=True).fields:
-    _field.extensions.append(ShownOnly())
+gate(Patient)

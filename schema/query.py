@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.account import current_viewer
 from resolvers.appointments import get_appointment
+from resolvers.billing import get_statement
 from resolvers.context import RequestContext
 from resolvers.messages import get_thread
 from resolvers.patient import open_patient
@@ -16,6 +17,7 @@ from resolvers.slots import available_slots
 
 from .account import Viewer
 from .appointments import Appointment, AvailableSlot, VisitType
+from .billing import Statement
 from .connection import Connection, build, selects
 from .messages import MessageThread
 from .patient import Patient
@@ -54,6 +56,16 @@ class Query:
     async def appointment(self, info: Info, id: strawberry.ID) -> Appointment | None:
         value = await get_appointment(info.context, id)
         return Appointment.from_value(value) if value else None
+
+    @strawberry.field(
+        description=(
+            "One statement (FHIR Invoice) of the viewer's own or a patient they act for, by id. Null when "
+            "missing or outside the viewer's access (the same answer)."
+        )
+    )
+    async def statement(self, info: Info, id: strawberry.ID) -> Statement | None:
+        value = await get_statement(info.context, id)
+        return Statement.from_value(value) if value else None
 
     @strawberry.field(
         description=(

@@ -10,6 +10,7 @@ Fixture patients stay untouched (tests write invitations and revocations here on
   and an active prescription (by a practitioner of the fixture practice); ``teen`` sent one message
   and got one;
 - ``pat`` has a message thread the practice started (``thread``: Dr. Lee of the fixture practice wrote).
+- ``pat`` has a billing Account (``pat`` the guarantor) and one issued statement of 30.00 with its PDF.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import httpx
 
 from access import shapes
 from access.compartment import CONFIDENTIALITY as CONF
+from fixtures.billing import statement_file, statement_invoice
 
 ACCOUNT_KEYS = ("pat", "ro", "sm", "rv", "un")
 
@@ -63,6 +65,14 @@ class Family:
     @property
     def medication_request(self) -> str:
         return f"{self.run}-medrx"
+
+    @property
+    def account(self) -> str:
+        return f"{self.run}-acct"
+
+    @property
+    def invoice(self) -> str:
+        return f"{self.run}-inv"
 
 
 # (proxy, patient, relationship, level, status, consent start: days relative to today or "after-18")
@@ -202,7 +212,36 @@ def build(family: Family) -> list[dict[str, Any]]:
                 **(body if rid != f.thread else {}),
             }
         )
-    return out
+    return [*out, *_billing(f)]
+
+
+def _billing(f: Family) -> list[dict[str, Any]]:
+    pat = _ref("Patient", f.patient("pat"))
+    account = {
+        "resourceType": "Account",
+        "id": f.account,
+        "status": "active",
+        "subject": [pat],
+        "guarantor": [{"party": pat, "onHold": False}],
+    }
+    invoice = statement_invoice(
+        invoice_id=f.invoice,
+        number=f"T-{f.run}",
+        patient=pat,
+        recipient=pat,
+        account_id=f.account,
+        served=f.today - timedelta(days=20),
+        issued=datetime.combine(f.today - timedelta(days=13), time(6, 0), tzinfo=UTC).isoformat(),
+        lines=(("99213", "145.00", "115.00"),),
+    )
+    files = statement_file(
+        invoice=invoice,
+        patient_id=f.patient("pat"),
+        created=invoice["date"],
+        binary_id=f"{f.run}-bin",
+        document_id=f"{f.run}-doc",
+    )
+    return [account, invoice, *files]
 
 
 def create_family(fhir_base_url: str, today: date) -> Family:

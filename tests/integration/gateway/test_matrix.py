@@ -162,6 +162,16 @@ NESTED: dict[str, Case] = {
         _signed_in("ok"),
         root="availableSlots",
     ),
+    "Patient.billing": _of_patient("billing { __typename }"),
+    "Billing.balance": _of_patient("billing { balance { owed { value } payable { value } } }"),
+    "Billing.statements": _of_patient("billing { statements { totalCount nodes { id paid { value } } } }"),
+    "Billing.payments": _of_patient("billing { payments { nodes { id amount { value } } } }"),
+    "Billing.pendingPayments": _of_patient("billing { pendingPayments { id } }"),
+    "Billing.account": _of_patient("billing { account { id guarantors { kind isViewer } } }"),
+    "Billing.viewerMayPay": _of_patient("billing { viewerMayPay }"),
+    "StatementDocument.content": _of_patient("billing { statements { nodes { document { content } } } }"),
+    "StatementEdge.cursor": _of_patient("billing { statements { edges { cursor } } }"),
+    "PaymentEdge.cursor": _of_patient("billing { payments { edges { cursor } } }"),
 }
 # Writing a message is for the patient and SCHEDULING_MESSAGING; READ_ONLY gets NotPermitted, nothing sent.
 MESSAGING = {"read_only": "NotPermitted", "revoked": "NOT_FOUND", "unrelated": "NOT_FOUND"}
@@ -303,6 +313,19 @@ ROOT: dict[str, Case] = {
         "query Q($id: ID!) { appointment(id: $id) { id status } }",
         lambda f: {"id": f.appointment},
         _signed_in("ok", revoked="null", unrelated="null"),
+    ),
+    "statement": Case(
+        "query Q($id: ID!) { statement(id: $id) { id document { id } } }",
+        lambda f: {"id": f.invoice},
+        _signed_in("ok", revoked="null", unrelated="null"),
+    ),
+    # More than is owed: refused without a charge for whoever may pay (nothing changes between roles).
+    "makePayment": Case(
+        "mutation M($id: ID!, $key: String!) { makePayment(patientId: $id, amount: "
+        '{value: "1000.00", currency: "USD"}, paymentToken: "tok_test_success", idempotencyKey: $key) '
+        "{ __typename } }",
+        lambda f: {"id": f.patient("pat"), "key": new_key()},
+        _for_patient(patient="AmountExceedsBalance", scheduling="NotPermitted", read_only="NotPermitted"),
     ),
     "availableSlots": Case(
         "query Q($from: DateTime!, $to: DateTime!) "

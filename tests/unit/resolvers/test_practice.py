@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from access import CAPABILITIES, Capability, Level
+from access import CAPABILITIES, Capability, Grant, Level
 from resolvers.practice import PracticeRules
 
 RULES = PracticeRules(time_zone=ZoneInfo("America/Chicago"), holidays=frozenset({date(2026, 12, 25)}))
@@ -32,18 +32,22 @@ def test_the_day_is_the_practices_not_utcs() -> None:
 
 def test_refills_by_default_for_the_patient_and_scheduling_proxies_never_read_only() -> None:
     rules = PracticeRules()
-    assert Capability.REFILL in rules.capabilities(Level.SELF)
-    assert Capability.REFILL in rules.capabilities(Level.SCHEDULING_MESSAGING)
-    assert rules.capabilities(Level.READ_ONLY) == {Capability.READ}
+    assert Capability.REFILL in rules.capabilities(Grant("p1", Level.SELF))
+    assert Capability.REFILL in rules.capabilities(Grant("p1", Level.SCHEDULING_MESSAGING))
+    assert rules.capabilities(Grant("p1", Level.READ_ONLY)) == {Capability.READ}
     # Nothing but REFILL is the practice's to change.
     for level in Level:
-        assert rules.capabilities(level) - {Capability.REFILL} == CAPABILITIES[level] - {Capability.REFILL}
+        assert rules.capabilities(Grant("p1", level)) - {Capability.REFILL} == CAPABILITIES[level] - {
+            Capability.REFILL
+        }
 
 
 def test_a_practice_may_keep_refills_to_the_patient_or_switch_them_off() -> None:
     self_only = PracticeRules(refill_levels=frozenset({Level.SELF}))
-    assert Capability.REFILL in self_only.capabilities(Level.SELF)
-    assert Capability.REFILL not in self_only.capabilities(Level.SCHEDULING_MESSAGING)
-    assert Capability.REFILL not in PracticeRules(refill_levels=frozenset()).capabilities(Level.SELF)
+    assert Capability.REFILL in self_only.capabilities(Grant("p1", Level.SELF))
+    assert Capability.REFILL not in self_only.capabilities(Grant("p1", Level.SCHEDULING_MESSAGING))
+    assert Capability.REFILL not in PracticeRules(refill_levels=frozenset()).capabilities(
+        Grant("p1", Level.SELF)
+    )
     with pytest.raises(ValueError, match="READ_ONLY"):
         PracticeRules(refill_levels=frozenset({Level.READ_ONLY}))

@@ -12,7 +12,9 @@ from strawberry.types.base import get_object_definition
 
 from gateway.settings import Settings
 from schema import build_schema
-from schema.patient import Patient, ShownOnly
+from schema.billing import Billing
+from schema.patient import Patient
+from schema.shown import ShownOnly
 from tests.unit.schema.support import context
 
 QUERY = '{ patient(id: "pat-1") { results { nodes { id } } } }'
@@ -26,8 +28,9 @@ REPORT = {
 PATIENT = {"resourceType": "Patient", "id": "pat-1"}
 
 
-def test_every_field_of_patient_waits_for_the_read() -> None:
-    fields = get_object_definition(Patient, strict=True).fields
+@pytest.mark.parametrize("section", [Patient, Billing])
+def test_every_field_of_the_record_waits_for_the_read(section: type) -> None:
+    fields = get_object_definition(section, strict=True).fields
     assert fields and all(any(isinstance(e, ShownOnly) for e in f.extensions) for f in fields)
 
 
