@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,7 @@ from auth import Account, AccountStatus, Auth, ManualClock, cookie_name
 from auth.inputs import fold
 from auth.passwords import PasswordHasher
 from gateway import Settings
+from tests.support.servers import GatewayProcess, gateway_process
 
 ADMIN_KEY = "staff-key-for-tests-only-0123456789"
 ADMIN_KEY_SHA256 = hashlib.sha256(ADMIN_KEY.encode()).hexdigest()
@@ -172,3 +175,19 @@ class Portal:
             dumped = await self.redis.dump(key)
             found[key] = hashlib.sha256(dumped).digest() if dumped else None
         return found
+
+
+@asynccontextmanager
+async def second_process(
+    portal: Portal, smtp_port: int, **update: Any
+) -> AsyncIterator[tuple[Portal, GatewayProcess]]:
+    """``portal``'s settings (with ``update``, mail to the sink on ``smtp_port``) served by another gateway
+    process: its own pools and caches, the same Redis, HAPI and clock. The Portal and the process."""
+    settings = portal.settings.model_copy(
+        update={"mail_smtp_port": smtp_port, "mail_smtp_security": "none", **update}
+    )
+    async with (
+        gateway_process(settings) as process,
+        httpx.AsyncClient(base_url=process.url, timeout=60) as client,
+    ):
+        yield Portal(client, settings, portal.auth, portal.access, portal.redis, portal.clock), process

@@ -24,7 +24,7 @@ from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, new_key
 from tests.integration.gateway.billing_support import PAY, SUCCESS, usd
 from tests.integration.gateway.medications_support import REQUEST
-from tests.integration.gateway.portal import Portal
+from tests.integration.gateway.portal import second_process
 from tests.integration.gateway.scheduling_support import BOOK, new_clinic, warm
 from tests.support.servers import TcpRelay, gateway_process
 
@@ -179,27 +179,13 @@ async def test_a_killed_gateway_process_loses_no_queued_note(
     access: AccessPortal, http: httpx.AsyncClient, fhir_base_url: str, smtp: SmtpSink
 ) -> None:
     patient, token = access.family.patient("pat"), await warm(access, "pat")
-    settings = access.portal.settings.model_copy(
-        update={"mail_smtp_port": smtp.port, "mail_smtp_security": "none", "audit_interval_seconds": 0}
-    )
     before = len(await _events(http, fhir_base_url, patient))
-    async with (
-        gateway_process(settings) as process,
-        httpx.AsyncClient(base_url=process.url, timeout=30) as client,
-    ):
-        doomed = Portal(
-            client,
-            settings,
-            access.portal.auth,
-            access.portal.access,
-            access.portal.redis,
-            access.portal.clock,
-        )
+    async with second_process(access.portal, smtp.port, audit_interval_seconds=0) as (doomed, process):
         reply = await doomed.gql(RESULTS, {"id": patient}, token=token)
         assert "errors" not in reply.body, reply.body
         os.kill(process.pid, signal.SIGKILL)  # no shutdown, no drain: only what is in Redis remains
     # Another process's writer finds every note the killed one queued.
-    live = settings.model_copy(update={"audit_interval_seconds": 0.2})
+    live = doomed.settings.model_copy(update={"audit_interval_seconds": 0.2})
     async with gateway_process(live):
         for _ in range(100):
             if len(await _events(http, fhir_base_url, patient)) > before:

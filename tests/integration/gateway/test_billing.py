@@ -11,13 +11,12 @@ import httpx
 import pytest
 
 from access import Capability
-from auth import SmtpMailer, SystemClock
-from fhir_client import Entry, FhirClient
-from gateway.notices import Notifier
+from fhir_client import Entry
 from resolvers.notices import STATEMENT_ISSUED
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, MakeContext, StartAccess, new_key
 from tests.integration.gateway.billing_support import BALANCE, PAY, STATEMENTS, Billing, usd
+from tests.integration.gateway.notices_support import notifier_for
 
 pytestmark = pytest.mark.integration
 
@@ -199,19 +198,8 @@ async def test_a_new_statement_is_mailed_once_without_phi(
     access: AccessPortal, office: Billing, fhir_base_url: str, smtp: SmtpSink
 ) -> None:
     patient = access.family.patient("pat")
-    mailer = SmtpMailer("127.0.0.1", smtp.port, sender="portal@example.test", security="none")
     async with httpx.AsyncClient(timeout=20) as http:
-        notifier = Notifier(
-            FhirClient(http, fhir_base_url),
-            access.portal.redis,
-            access.portal.settings.auth_key_prefix,
-            access.portal.auth.accounts,
-            mailer,
-            SystemClock(),
-            [STATEMENT_ISSUED],
-            practice_name="Maple Grove Family Medicine",
-            portal_url="https://portal.example.test/",
-        )
+        notifier = notifier_for(access, http, fhir_base_url, smtp, [STATEMENT_ISSUED])
         assert await notifier.run_once() == 0  # the first run starts from now
         invoice = office.issue(patient, ("99214", "210.00", "170.00"))
         office.issue(access.family.patient("teen"), ("99213", "145.00", "100.00"))  # no account: no mail

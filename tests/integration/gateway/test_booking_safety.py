@@ -7,11 +7,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, StartAccess, new_key
-from tests.integration.gateway.portal import Portal
+from tests.integration.gateway.portal import second_process
 from tests.integration.gateway.scheduling_support import (
     BOOK,
     CANCEL,
@@ -23,7 +21,6 @@ from tests.integration.gateway.scheduling_support import (
     new_clinic,
     warm,
 )
-from tests.support.servers import gateway_process
 
 DAY = timedelta(days=1)
 
@@ -118,21 +115,7 @@ async def test_twenty_bookings_of_one_slot_over_two_gateway_processes_have_one_w
     clinic = new_clinic(fhir_base_url)
     slot = clinic.slot(DAY * 9)
     patient, token = access.family.patient("pat"), await warm(access, "pat")
-    settings = access.portal.settings.model_copy(
-        update={"mail_smtp_port": smtp.port, "mail_smtp_security": "none"}
-    )
-    async with (
-        gateway_process(settings) as second,
-        httpx.AsyncClient(base_url=second.url, timeout=60) as client,
-    ):
-        other = Portal(
-            client,
-            settings,
-            access.portal.auth,
-            access.portal.access,
-            access.portal.redis,
-            access.portal.clock,
-        )
+    async with second_process(access.portal, smtp.port) as (other, _):
         gateways = (access.portal, other) * 10
         replies = await asyncio.gather(
             *(

@@ -19,8 +19,7 @@ import pytest
 from resolvers.idempotency import IdempotencyStore
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, new_key
-from tests.integration.gateway.portal import Portal, Reply
-from tests.support.servers import gateway_process
+from tests.integration.gateway.portal import Reply, second_process
 
 INVITE = """
 mutation I($email: String!, $level: ProxyAccessLevel!, $key: String!) {
@@ -85,18 +84,9 @@ async def test_the_same_key_at_the_same_moment_through_two_gateway_processes_wri
 ) -> None:
     patient = access.family.patient("un")
     before = len(await _proxies(fhir_base_url, patient))
-    settings = access.portal.settings.model_copy(
-        update={"mail_smtp_port": smtp.port, "mail_smtp_security": "none"}
-    )
     token, key = await access.token("un"), new_key()
     variables = {"email": "friend@example.test", "level": "READ_ONLY", "key": key}
-    async with (
-        gateway_process(settings) as process,
-        httpx.AsyncClient(base_url=process.url, timeout=30) as b,
-    ):
-        second = Portal(
-            b, settings, access.portal.auth, access.portal.access, access.portal.redis, access.portal.clock
-        )
+    async with second_process(access.portal, smtp.port) as (second, _):
         replies = await asyncio.gather(
             *(gateway.gql(INVITE, variables, token=token) for gateway in (access.portal, second) * 4)
         )

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import httpx
 
-from auth import SmtpMailer, SystemClock
-from fhir_client import FhirClient
 from fixtures.staff import messages as staff
 from fixtures.staff.ehr import Ehr, update
-from gateway.notices import Notifier
 from resolvers.notices import NOTICES
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, new_key
@@ -27,23 +24,10 @@ from tests.integration.gateway.messages_support import (
     threads,
     unread,
 )
+from tests.integration.gateway.notices_support import notifier_for
 from tests.integration.gateway.records_support import counted, put, session_for
 
 SECRET = "My rash on the left arm is spreading"
-
-
-def _notifier(access: AccessPortal, http: httpx.AsyncClient, base: str, smtp: SmtpSink) -> Notifier:
-    return Notifier(
-        FhirClient(http, base),
-        access.portal.redis,
-        access.portal.settings.auth_key_prefix,
-        access.portal.auth.accounts,
-        SmtpMailer("127.0.0.1", smtp.port, sender="portal@example.test", security="none"),
-        SystemClock(),
-        NOTICES,
-        practice_name="Maple Grove Family Medicine",
-        portal_url="https://portal.example.test/",
-    )
 
 
 async def test_send_then_a_practitioner_replies_through_the_staff_cli(
@@ -53,7 +37,7 @@ async def test_send_then_a_practitioner_replies_through_the_staff_cli(
     token = await access.token("pat")
     email = f"{access.family.run}-pat@example.test"
     async with httpx.AsyncClient(timeout=30) as http:
-        notifier = _notifier(access, http, fhir_base_url, smtp)
+        notifier = notifier_for(access, http, fhir_base_url, smtp, NOTICES)
         assert await notifier.run_once() == 0  # the first run only sets the watermark
 
         sent = await send(access, token, patient, SECRET)

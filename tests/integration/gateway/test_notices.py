@@ -8,12 +8,12 @@ import uuid
 
 import httpx
 
-from auth import SmtpMailer, SystemClock
-from fhir_client import FhirClient, Resource
+from fhir_client import Resource
 from gateway.notices import Notifier
 from resolvers.notices import Notice
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal
+from tests.integration.gateway.notices_support import notifier_for
 
 SECRET = "Your biopsy result is ready"
 
@@ -52,21 +52,10 @@ async def test_new_changes_are_mailed_once_without_phi(
     tag = uuid.uuid4().hex[:12]
     patient = access.family.patient("pat")
     email = f"{access.family.run}-pat@example.test"
-    mailer = SmtpMailer("127.0.0.1", smtp.port, sender="portal@example.test", security="none")
     async with httpx.AsyncClient(timeout=20) as http:
 
         def notifier() -> Notifier:
-            return Notifier(
-                FhirClient(http, fhir_base_url),
-                access.portal.redis,
-                access.portal.settings.auth_key_prefix,
-                access.portal.auth.accounts,
-                mailer,
-                SystemClock(),
-                [_notice(tag)],
-                practice_name="Maple Grove Family Medicine",
-                portal_url="https://portal.example.test/",
-            )
+            return notifier_for(access, http, fhir_base_url, smtp, [_notice(tag)])
 
         _communication(fhir_base_url, patient, tag)  # before the first run: history, no mail
         first, second = notifier(), notifier()

@@ -40,9 +40,9 @@ from tests.integration.gateway.billing_support import (
     recorded_payments,
     usd,
 )
-from tests.integration.gateway.portal import Portal
+from tests.integration.gateway.portal import second_process
 from tests.integration.gateway.test_production_logs import Everything, everything
-from tests.support.servers import RedisServer, TcpRelay, gateway_process, settings_environment
+from tests.support.servers import RedisServer, TcpRelay, settings_environment
 
 pytestmark = pytest.mark.integration
 __all__ = ["everything"]  # the log-capturing fixture, used below
@@ -165,16 +165,8 @@ async def test_the_same_payment_at_the_same_moment_over_two_gateway_processes_ch
     access: AccessPortal, office: Billing, smtp: SmtpSink
 ) -> None:
     patient, token = access.family.patient("pat"), await office.token("pat")
-    settings = access.portal.settings.model_copy(
-        update={"mail_smtp_port": smtp.port, "mail_smtp_security": "none"}
-    )
-    async with (
-        gateway_process(settings) as gateway,
-        httpx.AsyncClient(base_url=gateway.url, timeout=60) as client,
-    ):
-        portal = access.portal
-        other = Portal(client, settings, portal.auth, portal.access, portal.redis, portal.clock)
-        gateways = (portal, other) * 5
+    async with second_process(access.portal, smtp.port) as (other, _):
+        gateways = (access.portal, other) * 5
         same = {"patient": patient, "amount": usd("10.00"), "token": SUCCESS, "key": new_key()}
         replies = await asyncio.gather(*(g.gql(PAY, same, token=token) for g in gateways))
         results = [r.data("makePayment") for r in replies]

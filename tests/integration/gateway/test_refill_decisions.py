@@ -11,8 +11,6 @@ from typing import Any
 import httpx
 import pytest
 
-from auth import SmtpMailer, SystemClock
-from fhir_client import FhirClient
 from fixtures.__main__ import main
 from fixtures.staff.ehr import Ehr, StaffError
 from fixtures.staff.refills import approve, deny, open_requests
@@ -21,6 +19,7 @@ from resolvers.notices import NOTICES
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal
 from tests.integration.gateway.medications_support import MEDICATIONS, REFILLS, fhir_search, request
+from tests.integration.gateway.notices_support import notifier_for
 from tests.integration.gateway.records_support import counted
 
 PRACTICE = "Maple Grove Family Medicine"
@@ -42,19 +41,9 @@ def ehr(fhir_base_url: str) -> Iterator[Ehr]:
 
 @asynccontextmanager
 async def _notifier(access: AccessPortal, fhir_base_url: str, smtp: SmtpSink) -> AsyncIterator[Notifier]:
-    mailer = SmtpMailer("127.0.0.1", smtp.port, sender="portal@example.test", security="none")
     async with httpx.AsyncClient(timeout=20) as http:
-        notifier = Notifier(
-            FhirClient(http, fhir_base_url),
-            access.portal.redis,
-            access.portal.settings.auth_key_prefix,
-            access.portal.auth.accounts,
-            mailer,
-            SystemClock(),
-            NOTICES,  # the messaging notice mails for the decision's message; nothing mails twice
-            practice_name=PRACTICE,
-            portal_url="https://portal.example.test/",
-        )
+        # The messaging notice mails for the decision's message; nothing mails twice.
+        notifier = notifier_for(access, http, fhir_base_url, smtp, NOTICES)
         assert await notifier.run_once() == 0  # the first run starts from now
         yield notifier
 
