@@ -13,7 +13,7 @@ timeout or a dropped connection we cannot know whether the server acted on the f
 - ``PATCH`` only with ``If-Match``: an unconditional JSON Patch may append twice; a versioned one cannot apply
   twice. Retried only with ``If-Match``.
 - Plain ``POST`` (create, transaction, an operation): never retried, since a replay can create a second
-  resource. A batch made only of reads (see ``SearchBatcher``) and ``$validate`` are marked safe by their
+  resource. A batch made only of reads (see ``GetBatcher``) and ``$validate`` are marked safe by their
   callers.
 
 What is retried: transport failures (connect, read, write timeouts, dropped connections) and the statuses that

@@ -39,7 +39,7 @@ def _violations(path: Path) -> list[str]:
             found.append(f"{path.name}:{node.lineno} .{node.attr} (reads identities without the guard)")
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fhir_client"):
             names = {alias.name for alias in node.names}
-            if names & {"FhirClient", "ReadLoader", "SearchBatcher", "*"} or node.module != "fhir_client":
+            if names & {"FhirClient", "ReadLoader", "GetBatcher", "*"} or node.module != "fhir_client":
                 found.append(f"{path.name}:{node.lineno} imports {sorted(names)} from {node.module}")
         if isinstance(node, ast.Name) and node.id in {"getattr", "setattr"}:
             found.append(f"{path.name}:{node.lineno} {node.id} (could reach the private client)")
