@@ -5,6 +5,12 @@ A request is a Task (FHIR core "Refill Request" example): ``code`` renewal, ``fo
 ``for`` the patient, ``requester`` the viewer's Patient or RelatedPerson, ``owner`` the prescriber, ``status``
 requested, ``intent`` order, the due date (``PracticeRules.refill_due_business_days``) as
 ``restriction.period.end`` and the note for the pharmacy as ``note``. The prescriber decides in the EHR.
+
+One open request per order, across processes and keys: each request carries the identifier
+``urn:portal-gateway:renewal-request|<order id>.<n>``, ``n`` one past the highest of the order's requests,
+and is created on the condition that none has it (``If-None-Exist``). Two requests that read the same
+requests at the same moment ask for the same ``n``, and the EHR creates one Task: the other gets it back as
+``AlreadyRequested``. A retry of one key still finds its own Task by the idempotency marker first.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ RENEWAL_CODE: dict[str, Any] = {
     "text": "Prescription renewal",
 }
 OWNER_TYPES = ("Practitioner", "PractitionerRole", "Organization")
+REQUEST_SYSTEM = "urn:portal-gateway:renewal-request"
 _NOT_RENEWABLE = {
     NotRenewableReason.NOT_ACTIVE: "This prescription is not active, so it cannot be renewed online. "
     "Please contact the office or book a visit.",
@@ -130,6 +137,23 @@ async def _request(
     guard = await acting_for(ctx, patient_id, Capability.REFILL)
     if isinstance(guard, NotPermitted):
         return guard
+    # HAPI may refuse a create racing one with the same number (409) rather than return it: read what won.
+    for _ in range(2):
+        result = await _request_once(ctx, guard, patient_id, order_id, note, marker)
+        if result is not None:
+            return result
+    raise WriteConflict()
+
+
+async def _request_once(
+    ctx: RequestContext,
+    guard: PatientGuard,
+    patient_id: str,
+    order_id: str,
+    note: str | None,
+    marker: WriteMarker,
+) -> RequestResult | None:
+    """One read of the order and its requests, and the create they call for; ``None`` after a 409."""
     # The order and every Task focusing on it, in one search.
     page = await guard.search("MedicationRequest", {"_id": order_id}, count=1, revinclude=["Task:focus"])
     order = next((r for r in page.matches if r.id == order_id), None)
@@ -145,8 +169,31 @@ async def _request(
     waiting = sorted((task for task in requests if task.get("status") in OPEN), key=lambda task: task.id)
     if waiting:
         return AlreadyRequested(waiting[0].id)
-    written = await guard.create(_task(ctx, guard, order, note, marker), if_none_exist=marker.criteria)
+    number = f"{order_id}.{_next_number(requests, order_id)}"
+    task = _task(ctx, guard, order, note, marker)
+    task["identifier"].append({"system": REQUEST_SYSTEM, "value": number})
+    unique = {"identifier": f"{REQUEST_SYSTEM}|{number}", "patient": f"Patient/{patient_id}"}
+    try:
+        written = await guard.create(task, if_none_exist=unique)
+    except WriteConflict:
+        return None
+    if written.status != 201 and not _marked(written.resource, marker):
+        return AlreadyRequested(written.resource.id)  # another request for the order won this number
     return _requested(written.resource, order_id)
+
+
+def _next_number(requests: list[Resource], order_id: str) -> int:
+    """One past the highest number of the order's requests (0 for the first); others' numbers count too."""
+    prefix = f"{order_id}."
+    numbers = [
+        int(value.removeprefix(prefix))
+        for task in requests
+        for i in objects(task.get("identifier"))
+        if string(i.get("system")) == REQUEST_SYSTEM
+        and (value := string(i.get("value")) or "").startswith(prefix)
+        and value.removeprefix(prefix).isdigit()
+    ]
+    return max(numbers, default=-1) + 1
 
 
 def _task(

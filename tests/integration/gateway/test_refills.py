@@ -6,6 +6,7 @@ The prescriber's side (approval, denial, the message and the mail) is in test_re
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -104,6 +105,34 @@ async def test_a_second_request_for_the_same_order_is_refused(
     }
     assert len(access.recorder.requests) == 1 and writes(access) == []  # the one search
     assert len(renewal_tasks(fhir_base_url, patient)) == 1
+
+
+async def test_requests_with_different_keys_at_the_same_moment_make_one_task(
+    access: AccessPortal, fhir_base_url: str
+) -> None:
+    f = access.family
+    patient, token = f.patient("pat"), await access.token("pat")
+    await _warm(access, token)
+    # A double click, two tabs: each sends its own key; all read "nothing requested yet" together.
+    results = await asyncio.gather(*(request(access, token, patient, f.medication_request) for _ in range(8)))
+    kinds = sorted(r["__typename"] for r in results)
+    assert kinds == ["AlreadyRequested"] * 7 + ["RefillRequested"], kinds
+    [task] = renewal_tasks(fhir_base_url, patient)
+    (won,) = (r for r in results if r["__typename"] == "RefillRequested")
+    assert won["id"] == task["id"]
+    assert {r["refillRequestId"] for r in results if r["__typename"] == "AlreadyRequested"} == {task["id"]}
+    # Once it is withdrawn, the next request gets the next number and a Task of its own.
+    cancelled = await access.gql(CANCEL, {"patient": patient, "task": task["id"], "key": new_key()}, token)
+    assert cancelled.data("cancelRefillRequest")["__typename"] == "RefillRequestCancelled"
+    again = await request(access, token, patient, f.medication_request)
+    assert again["__typename"] == "RefillRequested" and again["id"] != task["id"]
+    numbers = sorted(
+        i["value"]
+        for t in renewal_tasks(fhir_base_url, patient)
+        for i in t["identifier"]
+        if i["system"] == "urn:portal-gateway:renewal-request"
+    )
+    assert numbers == [f"{f.medication_request}.0", f"{f.medication_request}.1"]
 
 
 async def test_an_inactive_or_stopped_order_is_refused(access: AccessPortal, fhir_base_url: str) -> None:
