@@ -130,3 +130,57 @@ async def test_it_is_all_plain_http(relay: TcpRelay) -> None:
     async with httpx.AsyncClient(timeout=5) as client:
         reply = await client.get(f"http://127.0.0.1:{relay.port}/fhir/metadata", params={"_summary": "true"})
     assert reply.status_code == 200 and relay.connections >= 1
+
+
+async def test_thirty_seconds_without_the_ehr_lose_no_audit_note_and_never_hold_a_patient_up(
+    start_portal: StartPortal, relay: TcpRelay, fhir_base_url: str, family: Family
+) -> None:
+    base = f"http://127.0.0.1:{relay.port}{urlsplit(fhir_base_url).path}"
+    patient = family.patient("pat")
+    async with (
+        start_portal(
+            fhir_base=base,
+            fhir_read_timeout=0.5,
+            fhir_deadline=1.0,
+            fhir_breaker_failures=2,
+            fhir_breaker_reset_seconds=1.0,
+            audit_interval_seconds=5.0,  # the writer's next rounds fall in the outage
+        ) as portal,
+        httpx.AsyncClient(timeout=20) as ehr,
+    ):
+        account = await portal.account("pat", patient_id=patient, person_id=family.person("pat"))
+        token = (await portal.auth.sessions.create(account.id)).token
+
+        async def audited() -> int:
+            found = await ehr.get(
+                f"{fhir_base_url}/AuditEvent", params={"patient": f"Patient/{patient}", "_summary": "count"}
+            )
+            total: int = found.json()["total"]
+            return total
+
+        before = await audited()
+        served = await portal.gql(DASHBOARD, {"id": patient}, token=token)  # its notes wait in the queue
+        assert "errors" not in served.body, served.body
+        await relay.stop()
+        relay.hold()  # the EHR hangs: without the breaker every request would wait its deadline
+        await relay.start()
+        loop = asyncio.get_running_loop()
+        waited: list[float] = []
+        outage_ends = loop.time() + 30
+        while loop.time() < outage_ends:
+            started = loop.time()
+            reply = await portal.gql(DASHBOARD, {"id": patient}, token=token)
+            waited.append(loop.time() - started)
+            assert reply.codes == ["UPSTREAM_UNAVAILABLE"], reply.body
+            assert reply.body["data"]["viewer"]["account"]["id"] == account.id  # the session still works
+            await asyncio.sleep(0.5)
+        # Never longer than the deadline (plus the machine's slack); most at once, failed by the open breaker.
+        assert max(waited) < 1.0 + 1.5, waited
+        assert sorted(waited)[len(waited) // 2] < 0.5, waited
+        assert (await audited()) == before  # nothing could be written meanwhile
+        relay.hold(False)
+        deadline = loop.time() + 20
+        while await audited() == before and loop.time() < deadline:
+            await portal.gql(DASHBOARD, {"id": patient}, token=token)  # a request closes the breaker again
+            await asyncio.sleep(1.0)
+        assert await audited() > before  # the notes of the request before the outage arrived afterwards
