@@ -24,6 +24,7 @@ Medication, ...) without a patient.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ from fhir_client import (
     FhirNotFound,
     FhirPreconditionFailed,
     Resource,
+    SearchBatcher,
     SearchOptions,
     SearchPage,
     SearchParams,
@@ -212,18 +214,46 @@ class PatientGuard:
         Raises:
             ValueError: An unknown type, or a caller-supplied patient constraint.
         """
-        compartment = _compartment(resource_type)
-        given = dict(params or {})
-        for name in {compartment.param, "patient", "subject", "_id" if resource_type == "Patient" else ""}:
-            if name and name in given:
-                raise ValueError(f"the guard sets {name!r} itself")
-        value = self.patient_id if compartment.param == "_id" else f"Patient/{self.patient_id}"
-        given[compartment.param] = value
+        given = self._constrained(resource_type, params)
         query = query_text(resource_type, self._fhir.encode_search(given, **options))
         with self._audited("search-type", resource_type, query) as seen:
             page = self._filter(await self._fhir.search(resource_type, given, **options))
             seen.extend(_shown(page))
         return page
+
+    async def search_together(
+        self, resource_type: str, searches: Sequence[SearchParams], **options: Unpack[SearchOptions]
+    ) -> list[GuardedPage]:
+        """Several searches of ``resource_type`` in the patient's compartment, sent as one ``batch`` Bundle.
+
+        Each search gets the same constraint and checks as ``search``; one upstream request for all of them
+        (a single search goes as a plain GET).
+
+        Raises:
+            ValueError: As for ``search``.
+        """
+        given = [self._constrained(resource_type, params) for params in searches]
+        if not given:
+            return []
+        batcher = SearchBatcher(self._fhir)
+        query = query_text(resource_type, self._fhir.encode_search(given[0], **options))
+        with self._audited("search-type", resource_type, query) as seen:
+            found = await asyncio.gather(*(batcher.search(resource_type, g, **options) for g in given))
+            pages = [self._filter(page) for page in found]
+            for page in pages:
+                seen.extend(_shown(page))
+        return pages
+
+    def _constrained(self, resource_type: str, params: SearchParams | None) -> dict[str, Any]:
+        compartment = _compartment(resource_type)
+        given = dict(params or {})
+        for name in {compartment.param, "patient", "subject", "_id" if resource_type == "Patient" else ""}:
+            if name and name in given:
+                raise ValueError(f"the guard sets {name!r} itself")
+        given[compartment.param] = (
+            self.patient_id if compartment.param == "_id" else f"Patient/{self.patient_id}"
+        )
+        return given
 
     async def next_page(self, page: GuardedPage) -> GuardedPage | None:
         """The page after one this guard returned (same checks); ``None`` after the last."""
