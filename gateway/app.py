@@ -21,6 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import access
 import auth
 from fhir_client import (
+    CallCounter,
     CircuitBreaker,
     ClientOptions,
     FhirClient,
@@ -38,6 +39,7 @@ from .attachments import AttachmentsEndpoint
 from .audit import AuditWriter
 from .health import healthz, readyz
 from .logs import quiet_library_loggers
+from .metrics import Metrics, MetricsEndpoint, MetricsMiddleware
 from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
@@ -67,6 +69,7 @@ async def services(
     clock: auth.Clock | None = None,
     mailer: auth.Mailer | None = None,
     background: bool = True,
+    upstream_metrics: CallCounter | None = None,
 ) -> AsyncIterator[State]:
     """Open the shared clients and the ``auth`` services; close them on exit (the app lifespan, the CLI).
 
@@ -75,6 +78,7 @@ async def services(
         clock: The time source of sessions and tickets (tests pass a ``ManualClock``).
         mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
         background: Run the notifier and the audit writer (the app; a CLI command needs neither).
+        upstream_metrics: The process-wide counter every upstream call adds to (``/metrics``).
 
     Yields:
         The root ``FhirClient``, the Redis pool, ``Auth``, ``Access`` and the idempotency store.
@@ -114,6 +118,7 @@ async def services(
                 failure_threshold=settings.fhir_breaker_failures,
                 reset_after=settings.fhir_breaker_reset_seconds,
             ),
+            metrics=upstream_metrics,
         )
         service = auth.build_auth(
             redis,
@@ -194,26 +199,34 @@ def create_app(
         ValueError: Outside development, a missing or weak secret or no SMTP server (refuse to start).
     """
     settings.check_startable()
+    metrics = Metrics(settings.auth_key_prefix, settings.session_idle_minutes * 60)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        async with services(settings, clock=clock, mailer=mailer) as state:
+        async with services(settings, clock=clock, mailer=mailer, upstream_metrics=metrics.upstream) as state:
             yield state
 
-    view = GraphQLView(build_schema(settings), settings)
+    view = GraphQLView(build_schema(settings), settings, metrics=metrics)
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/attachments", AttachmentsEndpoint(settings), methods=["GET", "POST"]),
+        Route(
+            "/metrics",
+            MetricsEndpoint(metrics, development=settings.development, allow=settings.metrics_allow).serve,
+            methods=["GET"],
+        ),
+    ]
     # Outermost, so that every later step sees the client's address: X-Forwarded-For is read only from the
     # trusted proxies, right to left, up to the first address that is not one of them (uvicorn's own code).
     trusted = [str(network) for network in settings.trusted_proxies]
     proxies = [Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)] if trusted else []
     app = Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/graphql", view, methods=["GET", "POST"]),
-            Route("/attachments", AttachmentsEndpoint(settings), methods=["GET", "POST"]),
-        ],
+        routes=routes,
         middleware=[
             *proxies,
+            Middleware(MetricsMiddleware, metrics=metrics, routes=[route.path for route in routes]),
             Middleware(RequestIdMiddleware),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
             Middleware(

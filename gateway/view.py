@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Callable
+from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -23,7 +26,11 @@ from resolvers.viewer import SessionState
 from schema import PortalSchema
 
 from .errors import error_response
+from .metrics import Metrics
 from .settings import Settings
+
+# Whether a document starts with a mutation (after comments and white space): the operation type label.
+_MUTATION = re.compile(r"^(?:\s|#[^\n]*\n)*mutation\b")
 
 
 class GraphQLView(GraphQL[RequestContext, None]):
@@ -32,9 +39,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
     Args:
         schema: The schema from ``build_schema``.
         settings: The gateway settings.
+        metrics: Where operations are counted and timed (``/metrics``).
     """
 
-    def __init__(self, schema: PortalSchema, settings: Settings) -> None:
+    def __init__(self, schema: PortalSchema, settings: Settings, *, metrics: Metrics | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.development else None,
@@ -45,6 +53,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.settings = settings
         self.cursor_key = settings.cursor_secret()
         self.practice = settings.practice_rules()
+        self.metrics = metrics
 
     def decode_json(self, data: str | bytes) -> object:
         """Parse a request body; bytes that are not UTF-8 are malformed JSON (400), not a crash (500)."""
@@ -65,6 +74,32 @@ class GraphQLView(GraphQL[RequestContext, None]):
             code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_USER_INPUT
             response = error_response(exc.status_code, exc.reason, code)
         await response(scope, receive, send)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: Any,
+        context: RequestContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Run the operation; count and time it by its name, and its errors by code (``/metrics``)."""
+        started = time.perf_counter()
+        result = await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+        if self.metrics is not None and not isinstance(result, list):
+            name = self.metrics.operation_label(
+                getattr(request_data, "operation_name", None), getattr(request_data, "query", None)
+            )
+            codes = [
+                str((error.extensions or {}).get("code", "INTERNAL"))
+                for error in getattr(result, "errors", None) or ()
+            ]
+            kind = "mutation" if _MUTATION.match(getattr(request_data, "query", None) or "") else "query"
+            self.metrics.observe_operation(name, kind, time.perf_counter() - started, codes)
+        return result
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
