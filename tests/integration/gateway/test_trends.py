@@ -74,7 +74,7 @@ async def test_a_trend_of_1000_points_costs_2_upstream_requests(
     assert trend["unit"] == "%"
     assert trend["points"][0]["referenceRange"][0]["high"]["value"] == "5.6"
     # The Patient (patient(id) itself), then the trend: the first page with its total, one batch of the rest.
-    trend_requests = [s for s in sent if not s.startswith(f"GET /fhir/Patient")]
+    trend_requests = [s for s in sent if not s.startswith("GET /fhir/Patient")]
     print(f"observationTrend, 1000 points: {len(trend_requests)} trend requests, {len(sent)} in all: {sent}")
     assert len(trend_requests) == 2, sent
     assert len(sent) == 3, sent
