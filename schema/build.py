@@ -17,6 +17,7 @@ from .audit import AuditFlush
 from .common import FHIR_DATE_SCALAR, FhirDate
 from .config import SchemaSettings
 from .connection import ConnectionArguments
+from .descriptions import describe
 from .errors import PortalSchema, PublicErrors
 from .limits import DepthLimit, DocumentLimits
 from .mutation import Mutation
@@ -48,7 +49,7 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
     ]
     if not settings.development:
         extensions.append(DisableIntrospection)
-    return PortalSchema(
+    schema = PortalSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
@@ -56,3 +57,6 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
             disable_field_suggestions=not settings.development, scalar_map={FhirDate: FHIR_DATE_SCALAR}
         ),
     )
+    # Every type and field is described; the older ones from the catalogue (schema/descriptions.py).
+    describe(schema._schema)
+    return schema
