@@ -37,6 +37,7 @@ from schema import build_schema
 
 from .attachments import AttachmentsEndpoint
 from .audit import AuditWriter
+from .devtools import devtools_routes as development_routes
 from .health import healthz, readyz
 from .logs import quiet_library_loggers
 from .metrics import Metrics, MetricsEndpoint, MetricsMiddleware
@@ -46,6 +47,7 @@ from .middleware.security_headers import SecurityHeadersMiddleware
 from .middleware.session import SessionMiddleware
 from .notices import Notifier
 from .periodic import Periodic
+from .portal import portal_routes
 from .settings import Settings
 from .view import GraphQLView
 
@@ -217,6 +219,8 @@ def create_app(
             MetricsEndpoint(metrics, development=settings.development, allow=settings.metrics_allow).serve,
             methods=["GET"],
         ),
+        # GraphiQL's local assets and the reference portal page: development only.
+        *([*development_routes(), *portal_routes()] if settings.development else []),
     ]
     # Outermost, so that every later step sees the client's address: X-Forwarded-For is read only from the
     # trusted proxies, right to left, up to the first address that is not one of them (uvicorn's own code).
