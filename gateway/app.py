@@ -201,7 +201,7 @@ def create_app(
         ValueError: Outside development, a missing or weak secret or no SMTP server (refuse to start).
     """
     settings.check_startable()
-    metrics = Metrics(settings.auth_key_prefix, settings.session_idle_minutes * 60)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:

@@ -11,8 +11,8 @@ own operation name, never from data):
 - ``portal_fhir_requests_total{resource_type, interaction, outcome}`` and
   ``portal_fhir_request_seconds{resource_type}``: upstream calls (fed by ``fhir_client``'s process-wide
   ``CallCounter``; retries count, calls refused by an open breaker do not);
-- ``portal_active_sessions``: sessions that made a request within the idle timeout (Redis, shared by every
-  process; a signed-out session leaves it when its idle window would have ended);
+- ``portal_active_sessions``: live sessions of every account (read from the session store when scraped:
+  not ended, within both timeouts; the same in every process);
 - ``portal_audit_queue_depth``: audit notes waiting to be written to the EHR (``AuditQueue.length``).
 
 Each process keeps its own counters: with ``serve --workers N`` scrape each worker, or run one process per
@@ -21,19 +21,18 @@ host (docs/deployment.md). Outside development ``/metrics`` answers only clients
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import re
-import time
 from collections.abc import Iterable, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import auth
+from auth.sessions import SessionStore
 from fhir_client import CallCounter
 from resolvers.audit import AuditQueue
 from resolvers.errors import ErrorCode
@@ -50,17 +49,10 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Metrics:
-    """The gateway's metrics of one app (a registry of its own, so several apps in one process never mix).
+    """The gateway's metrics of one app (a registry of its own, so several apps in one process never mix)."""
 
-    Args:
-        redis_prefix: The gateway's Redis key prefix (the active-session set lives under it).
-        idle_seconds: The session idle timeout: a session unseen for longer is no longer active.
-    """
-
-    def __init__(self, redis_prefix: str, idle_seconds: int) -> None:
+    def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self._sessions_key = f"{redis_prefix}metrics:sessions"
-        self._idle = idle_seconds
         self._names: set[str] = set()
         self.operations = Counter(
             "portal_graphql_operations",
@@ -99,7 +91,7 @@ class Metrics:
         )
         self.active_sessions = Gauge(
             "portal_active_sessions",
-            "Sessions that made a request within the idle timeout (all gateway processes).",
+            "Live sessions (not ended, within the idle and absolute timeouts), all gateway processes.",
             registry=self.registry,
         )
         self.audit_queue = Gauge(
@@ -136,18 +128,9 @@ class Metrics:
         """Count one error by its code (unknown codes count as INTERNAL)."""
         self.errors.labels(code if code in ErrorCode.__members__ else ErrorCode.INTERNAL.value).inc()
 
-    async def saw_session(self, redis: Redis, session_id: str) -> None:
-        """Note that a session was used now (for ``portal_active_sessions``)."""
-        await redis.zadd(self._sessions_key, {session_id: time.time()})
-
-    async def render(self, redis: Redis, audit: AuditQueue) -> bytes:
+    async def render(self, sessions: SessionStore, audit: AuditQueue) -> bytes:
         """The exposition text, with the gauges read now from Redis."""
-        cutoff = time.time() - self._idle
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.zremrangebyscore(self._sessions_key, "-inf", cutoff)
-            pipe.zcard(self._sessions_key)
-            _, active = await pipe.execute()
-        self.active_sessions.set(int(active))
+        self.active_sessions.set(await sessions.count_active())
         self.audit_queue.set(await audit.length())
         return generate_latest(self.registry)
 
@@ -171,8 +154,6 @@ class _UpstreamCounter(CallCounter):
 
 class MetricsMiddleware:
     """Counts every response by route template and status, and the code of HTTP-level errors.
-
-    Also notes the session of each request that carried a live one (``Metrics.saw_session``).
 
     Args:
         app: The wrapped application.
@@ -201,21 +182,17 @@ class MetricsMiddleware:
             await self.app(scope, receive, counting)
         finally:
             path = scope["path"]
-            route = path if path in self.routes else ("/portal" if path.startswith("/portal") else "other")
+            route = path if path in self.routes else _prefix(path)
             self.metrics.http.labels(route, str(status)).inc()
-            if status >= 400 and path != "/graphql":
+            # GraphQL errors answer 200 and are counted by the view; a status of 400 or more is an error of
+            # the HTTP layer (a body too large, the session store down, a malformed request), any path.
+            if status >= 400:
                 self.metrics.error(_code_of(status))
-            await self._note_session(scope)
 
-    async def _note_session(self, scope: Scope) -> None:
-        session = scope.get("state", {}).get("session")
-        active = getattr(getattr(session, "lookup", None), "session", None)
-        session_id = getattr(active, "id", None)
-        redis = scope.get("state", {}).get("redis")
-        if isinstance(session_id, str) and redis is not None:
-            # A metric never fails a request that has already answered.
-            with contextlib.suppress(Exception):
-                await self.metrics.saw_session(redis, session_id)
+
+def _prefix(path: str) -> str:
+    # The development pages' files count by their folder; anything else unknown is "other".
+    return next((p for p in ("/portal", "/devtools") if path.startswith(p + "/")), "other")
 
 
 def _code_of(status: int) -> str:
@@ -260,5 +237,6 @@ class MetricsEndpoint:
         """Serve the exposition, or refuse it (the route's endpoint)."""
         if not self.allowed(request.client.host if request.client else None):
             return error_response(403, "Metrics are not available to this address.", ErrorCode.FORBIDDEN)
-        body = await self.metrics.render(request.state.redis, request.state.audit)
+        service: auth.Auth = request.state.auth
+        body = await self.metrics.render(service.sessions, request.state.audit)
         return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -90,7 +90,7 @@ RUNS: dict[str, Run] = {
     "HealthRecord": Run("maria", lambda s: {"patientId": MARIA}),
     "LatestResults": Run("maria", lambda s: {"patientId": MARIA}),
     "VitalSigns": Run("maria", lambda s: {"patientId": MARIA}),
-    "Trend": Run("maria", lambda s: {"patientId": MARIA, "code": "85354-9"}),
+    "Trend": Run("maria", lambda s: {"patientId": MARIA, "code": "http://loinc.org|85354-9"}),
     "Dashboard": Run("maria", lambda s: {"patientId": MARIA}),
     # appointments: book a free slot for the family's patient, then cancel it (the slot is free again)
     "UpcomingAppointments": Run("maria", lambda s: {"patientId": MARIA}),

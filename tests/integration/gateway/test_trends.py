@@ -26,6 +26,7 @@ query T($id: ID!, $code: String!, $from: FhirDate, $to: FhirDate) {
 }
 """
 HBA1C = "4548-4"
+TOKEN = f"{LOINC}|{HBA1C}"  # system|code: what a frontend sends (a code alone searches every system)
 
 
 def _observation(patient: str, n: int, *, code: str = HBA1C, **extra: Any) -> dict[str, Any]:
@@ -67,7 +68,7 @@ async def test_a_trend_of_1000_points_costs_2_upstream_requests(
 ) -> None:
     patient = _patient(fhir_base_url, 1000)
     token = await session_for(access, patient)
-    body, sent = await counted(access, TREND, {"id": patient, "code": f"{LOINC}|{HBA1C}"}, token)
+    body, sent = await counted(access, TREND, {"id": patient, "code": TOKEN}, token)
     trend = _trend(body)
     assert trend["pointCount"] == 1000 == len(trend["points"])
     assert [p["observationId"] for p in trend["points"]] == [f"{patient}-o{n}" for n in range(1000)]
@@ -98,11 +99,11 @@ async def test_the_release_rule_the_window_and_other_codes(access: AccessPortal,
         observation["subject"] = {"reference": f"Patient/{patient}"}
     put(fhir_base_url, extra)
     token = await session_for(access, patient)
-    body, _ = await counted(access, TREND, {"id": patient, "code": HBA1C}, token)
+    body, _ = await counted(access, TREND, {"id": patient, "code": TOKEN}, token)
     points = _trend(body)["points"]
     assert len(points) == 31  # 30 final and the preliminary; not the other code, the error or the held one
     assert points[-1]["observationId"] == f"{patient}-o501" and points[-1]["preliminary"] is True
-    window = {"id": patient, "code": HBA1C, "from": "2021-01-05", "to": "2021-01-09"}
+    window = {"id": patient, "code": TOKEN, "from": "2021-01-05", "to": "2021-01-09"}
     body, sent = await counted(access, TREND, window, token)
     assert [p["observationId"] for p in _trend(body)["points"]] == [f"{patient}-o{n}" for n in range(4, 9)]
     assert len(sent) == 2, sent  # the Patient and one page: no batch for a short series
@@ -110,7 +111,7 @@ async def test_the_release_rule_the_window_and_other_codes(access: AccessPortal,
 
 async def test_blood_pressure_comes_with_its_components(access: AccessPortal) -> None:
     token = await session_for(access, "pat-maria-lopez")
-    body, _ = await counted(access, TREND, {"id": "pat-maria-lopez", "code": "85354-9"}, token)
+    body, _ = await counted(access, TREND, {"id": "pat-maria-lopez", "code": f"{LOINC}|85354-9"}, token)
     trend = _trend(body)
     assert trend["pointCount"] >= 2
     for point in trend["points"]:
@@ -129,3 +130,20 @@ async def test_bad_input_sends_no_observation_search(access: AccessPortal) -> No
         body, sent = await counted(access, TREND, {"id": "pat-maria-lopez", **variables}, token)
         assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"], body
         assert not [s for s in sent if "Observation" in s], sent
+
+
+async def test_a_server_without_offset_paging_is_read_by_its_links(
+    access: AccessPortal, fhir_base_url: str
+) -> None:
+    patient = _patient(fhir_base_url, 250)
+    token = await session_for(access, patient)
+    access.recorder.ignore_param("_offset")  # the server answers every _offset page as the first one
+    body, sent = await counted(access, TREND, {"id": patient, "code": TOKEN}, token)
+    assert [p["observationId"] for p in _trend(body)["points"]] == [f"{patient}-o{n}" for n in range(250)]
+    # The first page, the batch that showed _offset is ignored, then the server's two next links.
+    assert [s.split("?")[0] for s in sent if not s.startswith("GET /fhir/Patient")] == [
+        "GET /fhir/Observation",
+        "POST /fhir",
+        "GET /fhir",
+        "GET /fhir",
+    ], sent
