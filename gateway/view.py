@@ -25,6 +25,7 @@ from resolvers.practice import PracticeRules
 from resolvers.viewer import SessionState
 from schema import PortalSchema
 
+from .devtools import graphiql_page
 from .errors import error_response
 from .metrics import Metrics
 from .settings import Settings
@@ -54,6 +55,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.cursor_key = settings.cursor_secret()
         self.practice = settings.practice_rules()
         self.metrics = metrics
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the gateway's own local assets (development only; no CDN)."""
+        return graphiql_page()
 
     def decode_json(self, data: str | bytes) -> object:
         """Parse a request body; bytes that are not UTF-8 are malformed JSON (400), not a crash (500)."""
