@@ -66,7 +66,8 @@ if ! command -v chromium >/dev/null; then
     echo "bootstrap: installing chromium (Debian package) for the browser tests"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
-    echo "bootstrap: chromium is missing (browser tests). Install it as root: apt-get install chromium" >&2; exit 1
+    # Only the browser tests need it (they fail saying so): `make run` works without.
+    echo "bootstrap: chromium is missing; the browser tests need it. As root: apt-get install chromium" >&2
   fi
 fi
 
