@@ -161,7 +161,7 @@ async def test_the_idle_timeout_warns_a_minute_before_and_then_signs_out(
         page = tab.page
         await page.clock.install()
         await page.goto(f"{tab.base}/portal")
-        await expect(page.get_by_role("heading", name="Welcome, Maria Lopez")).to_be_visible()
+        await expect(page.get_by_role("heading", name="Welcome, Maria Lopez")).to_be_focused()  # loaded
         warning = page.get_by_role("alertdialog", name="Are you still there?")
         await page.clock.run_for("00:50")
         await expect(warning).to_be_hidden()

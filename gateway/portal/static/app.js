@@ -163,7 +163,8 @@ async function enter() {
   notice('');
   show('app-view');
   await loadPatient();
-  $('app-title').focus();
+  // Not while the idle warning is up: it holds the focus until answered.
+  if ($('idle-warning').hidden) $('app-title').focus();
   clearInterval(state.poll);
   state.poll = setInterval(poll, POLL_MS);
 }
