@@ -7,7 +7,7 @@ run:   ## the whole stack: Redis, HAPI FHIR with demo data, the gateway with Gra
 test:  ## lint, types, import contracts and every test, against real HAPI FHIR and Redis (ARGS="..." for pytest)
 	scripts/test.sh $(ARGS)
 
-bench: ## benchmarks (python -m bench)
+bench: ## the benchmarks: starts its own HAPI ($graphql on) and Redis, prints a verdict per target (python -m bench)
 	scripts/bootstrap.sh
 	.venv/bin/python -m bench
 

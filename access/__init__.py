@@ -4,7 +4,8 @@
   and Consent; ``cache``: the per-session cache of it (60 s at most, invalidated by grant changes);
 - ``shapes``: the FHIR shapes of proxy access, builders and readers, used by the gateway, the synthetic
   practice and the tests alike;
-- ``compartment``: which resources belong to a patient, and the labels proxies never see;
+- ``compartment``: which resources belong to a patient (directly, through another, or as its file), and the
+  labels proxies never see;
 - ``shared_changes``: the one table of changes a patient operation may make to shared resources (a Slot
   booked);
 - ``invitations`` and ``acceptance``: proxy invitation codes, and the two writes of accepting one;
@@ -21,10 +22,14 @@ from .compartment import (
     ATTACHED,
     COMPARTMENT,
     DIRECTORY_TYPES,
+    LINKED,
     RESTRICTED_LABELS,
     Attached,
     Compartment,
+    Link,
+    attached_ids,
     belongs,
+    belongs_through,
     holds,
     restricted,
     sent_by_patient,
@@ -41,6 +46,7 @@ __all__ = [
     "CAPABILITIES",
     "COMPARTMENT",
     "DIRECTORY_TYPES",
+    "LINKED",
     "PARENTAL",
     "RESTRICTED_LABELS",
     "SHARED_CHANGES",
@@ -53,6 +59,7 @@ __all__ = [
     "Grant",
     "InvitationAccess",
     "Level",
+    "Link",
     "ProxyInvitations",
     "ScopeCache",
     "SharedChange",
@@ -60,7 +67,9 @@ __all__ = [
     "Upload",
     "Uploads",
     "age_on",
+    "attached_ids",
     "belongs",
+    "belongs_through",
     "birthday",
     "build_access",
     "date_range",

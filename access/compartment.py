@@ -2,8 +2,9 @@
 
 For each type: the search parameter that constrains it, and the elements whose references place a resource
 in the patient's compartment (FHIR R4 Patient compartment, the portal's
-subset). Plus the types reached only through a resource that holds them (a message's attachment, a Binary),
-and the confidentiality labels hidden from proxies.
+subset). Plus the confidentiality labels hidden from proxies, the types that name no patient but belong to
+one through a resource that does (``LINKED``), and the types reached only through a holder (``ATTACHED``: a
+message's or a statement's file).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fhir_client import Resource
+from fhir_client import Resource, is_fhir_id
 
 CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 # The same code system under its legacy FHIR URI and its OID: labels written by older systems count too.
@@ -81,12 +82,34 @@ class Attached:
 
 
 ATTACHED: Mapping[str, Attached] = {
-    # An attachment of a message (docs/messaging.md): Binary.securityContext is the patient; it is read only
-    # as an attachment of a Communication the viewer may see (so the teen rule and the labels of the message
-    # apply to its files too), never by id alone.
-    "Binary": Attached("securityContext", {"Communication": "payload"}),
+    # A file: of a message (docs/messaging.md) or a statement's PDF (docs/billing.md). Binary.securityContext
+    # is the patient; it is read only as the file of a Communication or DocumentReference the viewer may see
+    # (so the teen rule and the labels of its holder apply to it too), never by id alone.
+    "Binary": Attached("securityContext", {"Communication": "payload", "DocumentReference": "content"}),
 }
 """Types reached only through a holder (``PatientGuard.attachment``) and what places them in a compartment."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """How a type that names no patient belongs to one: through the resource one of its elements names.
+
+    Attributes:
+        element: The element whose references place it (every one must name a ``through`` resource).
+        through: A ``COMPARTMENT`` type; the resource named must itself be in the patient's compartment.
+    """
+
+    element: str
+    through: str
+
+
+LINKED: Mapping[str, Link] = {
+    # R4 PaymentReconciliation has no patient element (docs/billing.md): a patient's payment is reached
+    # through its Task (PaymentReconciliation.request, R4's own reference), whose ``for`` is the patient.
+    "PaymentReconciliation": Link("request", "Task"),
+}
+"""Types the guard lets through only beside (``_revinclude``d with, or in one transaction with) the resource
+that places them in the compartment; never searched or read on their own."""
 
 DIRECTORY_TYPES = frozenset(
     {
@@ -126,12 +149,44 @@ def belongs(resource: Resource, patient_id: str) -> bool:
 
 def holds(holder: Resource, resource_type: str, resource_id: str) -> bool:
     """Whether ``holder`` names ``resource_type/resource_id`` in the element ``ATTACHED`` declares for it."""
+    return resource_id in attached_ids(holder, resource_type)
+
+
+def attached_ids(holder: Resource, resource_type: str) -> tuple[str, ...]:
+    """The ids of the ``resource_type`` resources ``holder`` names, in order.
+
+    They are the attachment urls or references, relative or absolute, under the element ``ATTACHED``
+    declares for the holder's type; none for any other holder.
+    """
     attached = ATTACHED.get(resource_type)
     element = attached.holders.get(holder.resource_type) if attached is not None else None
     if element is None:
+        return ()
+    named = (_relative(link).partition("/") for link in _links(holder.get(element)))
+    return tuple(rid for kind, _, rid in named if kind == resource_type and is_fhir_id(rid))
+
+
+def belongs_through(resource: Resource, patient_id: str, anchors: Mapping[str, Resource]) -> bool:
+    """Whether a ``LINKED`` resource is in the compartment of ``patient_id``.
+
+    Args:
+        resource: A resource of a ``LINKED`` type (any other type: False).
+        patient_id: The patient.
+        anchors: The resources it may be linked through, by reference (``Task/t1``, or a transaction's
+            ``urn:uuid:`` full URL), already checked to be visible.
+
+    Returns:
+        True when it names at least one resource and each is an anchor of the link's type that belongs.
+    """
+    link = LINKED.get(resource.resource_type)
+    if link is None:
         return False
-    wanted = f"{resource_type}/{resource_id}"
-    return any(link == wanted or link.endswith("/" + wanted) for link in _links(holder.get(element)))
+    named = [_relative(ref) for ref in _references(resource.get(link.element))]
+    found = [anchors.get(ref) for ref in named]
+    return bool(named) and all(
+        anchor is not None and anchor.resource_type == link.through and belongs(anchor, patient_id)
+        for anchor in found
+    )
 
 
 def restricted(resource: Resource) -> bool:
@@ -181,3 +236,11 @@ def _references(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _references(item)
+
+
+def _relative(reference: str) -> str:
+    # An absolute reference names the same resource by its last two segments (``.../fhir/Task/t1``).
+    if reference.startswith(("http://", "https://")):
+        parts = reference.rstrip("/").split("/")
+        return "/".join(parts[-2:])
+    return reference

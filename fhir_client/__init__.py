@@ -27,7 +27,7 @@ from ._errors import (
     OutcomeIssue,
 )
 from ._ids import is_fhir_id
-from ._loader import ReadLoader, SearchBatcher
+from ._loader import GetBatcher, ReadLoader
 from ._log import CallCounter
 from ._model import ResourceInput
 from ._options import ClientOptions
@@ -68,6 +68,7 @@ __all__ = [
     "FhirTimeout",
     "FhirTransportError",
     "FhirUnavailable",
+    "GetBatcher",
     "JsonObject",
     "Limits",
     "NoAuth",
@@ -78,7 +79,6 @@ __all__ = [
     "Resource",
     "ResourceInput",
     "RetryPolicy",
-    "SearchBatcher",
     "SearchOptions",
     "SearchPage",
     "SearchParams",

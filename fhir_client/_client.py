@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from typing import Unpack
+from typing import Any, Unpack
 
 from ._auth import NoAuth, UpstreamAuth
 from ._body import ErrorContext
@@ -12,7 +12,7 @@ from ._breaker import CircuitBreaker
 from ._bundle import SearchPage, search_page
 from ._errors import FhirResponseError
 from ._ids import checked_id, checked_type
-from ._loader import ReadLoader
+from ._loader import GetBatcher, Pairs, ReadLoader
 from ._log import CallCounter
 from ._options import ClientOptions
 from ._paging import checked_next_url
@@ -61,6 +61,8 @@ class FhirClient(WriteMethods):
             http, self.options, breaker or CircuitBreaker(), auth or NoAuth(), counters, request_id
         )
         self._loaders: dict[str, ReadLoader] = {}
+        self.gets = GetBatcher(self, bundle=self.options.batch_gets)
+        """Where this client's reads and searches go: those asked for together are sent together."""
 
     @property
     def request_id(self) -> str | None:
@@ -126,8 +128,7 @@ class FhirClient(WriteMethods):
             FhirGone: The resource was deleted.
             FhirError: Any other failure.
         """
-        path = f"{checked_type(resource_type)}/{checked_id(resource_id)}"
-        return await self._get_resource(path, "read", resource_type)
+        return await self.gets.read(checked_type(resource_type), checked_id(resource_id))
 
     async def vread(self, resource_type: str, resource_id: str, version_id: str) -> Resource:
         """Read one version of a resource (``[type]/[id]/_history/[vid]``).
@@ -184,10 +185,13 @@ class FhirClient(WriteMethods):
     async def search_encoded(
         self, resource_type: str, pairs: tuple[tuple[str, str], ...], *, total: bool
     ) -> SearchPage:
-        """Send a search already encoded by ``encode_search`` (used by the batching helpers)."""
-        call = Call("GET", f"{self.base_url}/{resource_type}", "search", resource_type, params=pairs)
-        reply = await self._sender.send(call)
-        return search_page(reply.body, resource_type, want_total=total, context=self._context(call))
+        """Send a search already encoded by ``encode_search`` (batched with the other GETs of its turn)."""
+        return await self.gets.search(resource_type, pairs, total=total)
+
+    async def send_get(self, interaction: str, resource_type: str, path: str, params: Pairs) -> Any:
+        """Send one GET of ``path`` (relative to the base) on its own; its JSON body. For ``GetBatcher``."""
+        call = Call("GET", f"{self.base_url}/{path}", interaction, resource_type, params=params)
+        return (await self._sender.send(call)).body
 
     def page_size(self, count: int | None) -> int:
         """The ``_count`` to send: the default when ``None``, never above ``options.max_count``."""

@@ -24,6 +24,8 @@ class ClientOptions:
         loader_chunk_size: Ids per ``_id=a,b,c`` request of the read loaders (at most ``max_count``).
         log_phi: Put request paths and query strings (ids, search values) in the per-call log line. For
             development only: in production the line names method, interaction, type, status and time.
+        batch_gets: Send the reads and searches asked for together as one ``batch`` Bundle (``GetBatcher``);
+            off, each goes on its own (all at once), for a server without batch support.
     """
 
     timeout: Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
@@ -34,6 +36,7 @@ class ClientOptions:
     max_count: int = 100
     loader_chunk_size: int = 100
     log_phi: bool = False
+    batch_gets: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.default_count <= self.max_count:

@@ -5,6 +5,7 @@
 - ``python -m gateway invite --patient ID [--email ADDRESS]`` (staff: mails temporary credentials)
 - ``python -m gateway reset-two-factor (--username NAME | --patient ID)`` (staff: two-step verification off)
 - ``python -m gateway seed-demo-accounts`` (development only: the accounts of ``fixtures/accounts.py``)
+- ``python -m gateway reconcile-payments`` (finish pending payments once: docs/billing.md)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from schema import build_schema
 from .accounts import invite, reset_two_factor, seed_demo_accounts
 from .app import create_app
 from .logs import configure_logging
+from .payments import reconcile_once
 from .serve import server_config
 from .settings import Settings
 
@@ -47,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--username", help="the account's username")
     who.add_argument("--patient", help="the FHIR Patient id of the account")
     commands.add_parser("seed-demo-accounts", help="create the demo accounts (development only)")
+    commands.add_parser(
+        "reconcile-payments", help="record charged payments the EHR missed, void those never charged (once)"
+    )
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -87,6 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(
             f"demo accounts: {len(report.created)} created, {len(report.existing)} already there\n"
         )
+        return 0
+    if args.command == "reconcile-payments":
+        reconciled = asyncio.run(reconcile_once(settings))
+        if reconciled is None:
+            sys.stderr.write("no card processor is configured (PORTAL_PAYMENT_PROCESSOR)\n")
+            return 1
+        done = (
+            f"{reconciled.recorded} recorded, {reconciled.voided} voided, {reconciled.waiting} still pending"
+        )
+        sys.stdout.write(f"payments: {done}\n")
         return 0
     workers = getattr(args, "workers", 1)
     if workers < 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import auth
@@ -78,6 +79,16 @@ async def reset_two_factor(settings: Settings, *, username: str | None, patient_
         return account.id
 
 
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """An active account to create: its username, FHIR Patient and Person, and e-mail address."""
+
+    username: str
+    patient_id: str
+    person_id: str
+    email: str
+
+
 async def seed_demo_accounts(settings: Settings) -> SeedReport:
     """Create the active demo accounts of ``fixtures.accounts`` (idempotent; development only).
 
@@ -97,27 +108,45 @@ async def seed_demo_accounts(settings: Settings) -> SeedReport:
         raise ValueError("demo accounts exist only in development: their password is published")
     from fixtures.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
+    accounts = [NewAccount(d.username, d.patient_id, d.person_id, d.email) for d in DEMO_ACCOUNTS]
+    return await create_accounts(settings, accounts, DEMO_PASSWORD)
+
+
+async def create_accounts(settings: Settings, accounts: Sequence[NewAccount], password: str) -> SeedReport:
+    """Create active accounts that share one password and the demo security question (idempotent).
+
+    For the demo accounts and the benchmark's synthetic patients only: a shared password is never right for
+    a real patient. Accounts that exist already (by username or by Patient) are left alone.
+
+    Args:
+        settings: The gateway settings (Redis, argon2 cost).
+        accounts: The accounts to create.
+        password: Their password.
+
+    Returns:
+        The usernames created and those already there.
+    """
     hasher = PasswordHasher(
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
     )
-    password_hash = await hasher.hash(DEMO_PASSWORD)
+    password_hash = await hasher.hash(password)
     answer_hash = await hasher.hash(fold(DEMO_SECURITY_ANSWER))
     created: list[str] = []
     existing: list[str] = []
     async with services(settings, background=False) as state:
         store, now = state["auth"].accounts, auth.SystemClock().now()
-        for demo in DEMO_ACCOUNTS:
-            if await store.by_username(demo.username) or await store.by_patient(demo.patient_id):
-                existing.append(demo.username)
+        for new in accounts:
+            if await store.by_username(new.username) or await store.by_patient(new.patient_id):
+                existing.append(new.username)
                 continue
             account = auth.Account(
                 id=new_account_id(),
-                username=demo.username,
-                patient_id=demo.patient_id,
-                person_id=demo.person_id,
-                email=demo.email,
+                username=new.username,
+                patient_id=new.patient_id,
+                person_id=new.person_id,
+                email=new.email,
                 password_hash=password_hash,
                 status=auth.AccountStatus.ACTIVE,
                 created_at=now,
@@ -129,7 +158,7 @@ async def seed_demo_accounts(settings: Settings) -> SeedReport:
             try:
                 await store.create(account)
             except auth.UsernameTaken:
-                existing.append(demo.username)
+                existing.append(new.username)
                 continue
-            created.append(demo.username)
+            created.append(new.username)
     return SeedReport(tuple(created), tuple(existing))

@@ -33,6 +33,7 @@ from fhir_client import (
 from resolvers.audit import AuditQueue
 from resolvers.idempotency import IdempotencyStore
 from resolvers.notices import NOTICES
+from resolvers.pending_payments import PaymentServices
 from schema import build_schema
 
 from .attachments import AttachmentsEndpoint
@@ -44,8 +45,10 @@ from .metrics import Metrics, MetricsEndpoint, MetricsMiddleware
 from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
+from .middleware.server_timing import ServerTimingMiddleware
 from .middleware.session import SessionMiddleware
 from .notices import Notifier
+from .payments import payment_services, reconciler
 from .periodic import Periodic
 from .portal import portal_routes
 from .settings import Settings
@@ -62,6 +65,7 @@ class State(TypedDict):
     idempotency: IdempotencyStore
     audit: AuditQueue
     audit_writer: AuditWriter
+    payments: PaymentServices | None
 
 
 @asynccontextmanager
@@ -79,11 +83,13 @@ async def services(
         settings: The gateway settings.
         clock: The time source of sessions and tickets (tests pass a ``ManualClock``).
         mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
-        background: Run the notifier and the audit writer (the app; a CLI command needs neither).
+        background: Run the background work (notices, the audit writer, the payment reconciler); a CLI
+            command that does one such pass itself says no.
         upstream_metrics: The process-wide counter every upstream call adds to (``/metrics``).
 
     Yields:
-        The root ``FhirClient``, the Redis pool, ``Auth``, ``Access`` and the idempotency store.
+        The root ``FhirClient``, the Redis pool, ``Auth``, ``Access``, the idempotency store and the
+        payment services (``None`` without a card processor).
     """
     # Before the first upstream call: httpx would log each request's URL, which names the patient.
     quiet_library_loggers(development=settings.development)
@@ -153,11 +159,15 @@ async def services(
         )
         audit = AuditQueue(redis, settings.auth_key_prefix, limit=settings.audit_queue_limit)
         writer = AuditWriter(fhir.for_request("audit"), audit, batch=settings.audit_batch_size)
+        payments = payment_services(settings, redis)
         jobs: list[Periodic] = []
         if background and settings.notices_interval_seconds > 0 and NOTICES:
             jobs.append(Periodic("notices", notifier.run_once, settings.notices_interval_seconds))
         if background and settings.audit_interval_seconds > 0:
             jobs.append(Periodic("audit", writer.run_once, settings.audit_interval_seconds))
+        if background and payments is not None and settings.payment_reconcile_interval_seconds > 0:
+            finishing = reconciler(settings, payments, fhir, service)
+            jobs.append(Periodic("payments", finishing.run_once, settings.payment_reconcile_interval_seconds))
         for job in jobs:
             job.start()
         try:
@@ -169,6 +179,7 @@ async def services(
                 "idempotency": idempotency,
                 "audit": audit,
                 "audit_writer": writer,
+                "payments": payments,
             }
         finally:
             for job in jobs:
@@ -232,6 +243,7 @@ def create_app(
             *proxies,
             Middleware(MetricsMiddleware, metrics=metrics, routes=[route.path for route in routes]),
             Middleware(RequestIdMiddleware),
+            *([Middleware(ServerTimingMiddleware)] if settings.timing else []),
             Middleware(SecurityHeadersMiddleware, development=settings.development),
             Middleware(
                 BodyLimitMiddleware,

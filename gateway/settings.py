@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     max_directives: int = Field(default=50, ge=1, le=1000)
     # One response key per selection set at most this often (repeats merge anyway; they only cost).
     max_repeated_fields: int = Field(default=3, ge=1, le=100)
+    # Server-Timing on every answer (CPU per phase, upstream requests: docs/performance.md); default: on in
+    # development only.
+    server_timing: bool | None = None
 
     # Accounts and sessions (docs/auth.md section 2 has the reasons for every default).
     practice_code: str = Field(default="MGFM42", min_length=1, max_length=64)
@@ -130,6 +133,10 @@ class Settings(BaseSettings):
     max_upcoming_appointments: int = Field(default=5, ge=1, le=50)
     check_in_opens_days: int = Field(default=3, ge=0, le=30)
     check_in_questionnaire: str = Field(default="questionnaire-previsit", pattern=r"^[A-Za-z0-9\-.]{1,64}$")
+    # Prescription renewals (docs/medications.md): who may ask (SELF and/or SCHEDULING_MESSAGING proxies; a
+    # READ_ONLY proxy never may), and in how many business days a request is due.
+    refill_levels: tuple[Literal["SELF", "SCHEDULING_MESSAGING"], ...] = ("SELF", "SCHEDULING_MESSAGING")
+    refill_due_business_days: int = Field(default=2, ge=1, le=30)
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=12, ge=1, le=24)
     lockout_threshold: int = Field(default=4, ge=1, le=100)
@@ -176,6 +183,18 @@ class Settings(BaseSettings):
     audit_interval_seconds: float = Field(default=2.0, ge=0, le=600)
     audit_batch_size: int = Field(default=50, ge=1, le=500)
     audit_queue_limit: int = Field(default=100_000, ge=10, le=10_000_000)
+    # Billing and online payments (docs/billing.md). The card processor: "test" (the documented test
+    # processor; refused in production) or "package.module:factory" of a real one; unset means the test
+    # processor outside production and no online payments in production.
+    payment_processor: str | None = Field(default=None, min_length=1, max_length=200)
+    # How long a charge may take before its outcome counts as unknown (the payment then stays pending).
+    payment_processor_timeout_seconds: float = Field(default=30.0, gt=0, le=120)
+    # How often each gateway process finishes pending payments (records charges, voids the never charged;
+    # 0: never).
+    payment_reconcile_interval_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # Proxies with SCHEDULING_MESSAGING access may pay a patient's bills if the Account names them guarantor.
+    guarantor_proxies_pay: bool = False
+    billing_currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
 
     # Notices (gateway/notices.py): how often the EHR is polled for news to mail patients about (0: never),
     # and where those mails send them.
@@ -195,6 +214,11 @@ class Settings(BaseSettings):
     def development(self) -> bool:
         """True only in the development environment (GraphiQL, introspection, GET queries)."""
         return self.environment == "development"
+
+    @property
+    def timing(self) -> bool:
+        """Whether answers carry ``Server-Timing`` (the setting, else development only)."""
+        return self.development if self.server_timing is None else self.server_timing
 
     @property
     def fhir_base(self) -> str:
@@ -246,7 +270,18 @@ class Settings(BaseSettings):
             message_reply_business_days=self.message_reply_business_days,
             urgent_care_notice=self.message_urgent_notice,
             attachment_max_bytes=self.attachment_max_bytes,
+            refill_levels=frozenset(access.Level(level) for level in self.refill_levels),
+            refill_due_business_days=self.refill_due_business_days,
+            guarantor_proxies_pay=self.guarantor_proxies_pay,
+            billing_currency=self.billing_currency,
         )
+
+    @property
+    def payment_processor_spec(self) -> str | None:
+        """The processor to load: as set, else the test processor outside production, else none."""
+        if self.payment_processor is not None:
+            return self.payment_processor
+        return None if self.environment == "production" else "test"
 
     def ip_hash_secret(self) -> bytes:
         """The key for hashing client IPs, checked for use.
@@ -360,9 +395,13 @@ class Settings(BaseSettings):
         ``python -m gateway sdl`` can read settings on a machine that holds no secrets.
 
         Raises:
-            ValueError: The IP-hash key is missing or weak, or production has no SMTP server.
+            ValueError: The IP-hash key is missing or weak, or production has no SMTP server or would take
+                payments with the test processor.
         """
         self.ip_hash_secret()
+        if self.environment == "production" and self.payment_processor == "test":
+            # The test processor takes no money: a "paid" bill in the EHR would be a lie.
+            raise ValueError("PORTAL_PAYMENT_PROCESSOR=test is refused in production")
         if self.environment == "production" and not self.mail_smtp_host:
             raise ValueError(
                 "PORTAL_MAIL_SMTP_HOST must be set in production (the outbox is for development)"

@@ -20,7 +20,7 @@ class PatientAccessValue:
         level: ``SELF``, ``SCHEDULING_MESSAGING`` or ``READ_ONLY``.
         relationship: v3 RoleCode code of the viewer to the patient (``None`` for SELF).
         relationship_display: Its display text.
-        capabilities: What the level allows, sorted.
+        capabilities: What the level allows under the practice's rules, sorted.
     """
 
     patient: PatientValue | None
@@ -36,16 +36,16 @@ async def viewer_patients(ctx: RequestContext) -> list[PatientAccessValue]:
     guards = [await ctx.guard(grant.patient_id, Capability.READ) for grant in scope.grants]
     resources = await asyncio.gather(*(guard.patient() for guard in guards))
     return [
-        _value(grant, patient_value(resource) if resource is not None else None)
+        _value(grant, patient_value(resource) if resource is not None else None, ctx)
         for grant, resource in zip(scope.grants, resources, strict=True)
     ]
 
 
-def _value(grant: Grant, patient: PatientValue | None) -> PatientAccessValue:
+def _value(grant: Grant, patient: PatientValue | None, ctx: RequestContext) -> PatientAccessValue:
     return PatientAccessValue(
         patient=patient,
         level=grant.level.value,
         relationship=grant.relationship,
         relationship_display=grant.relationship_display,
-        capabilities=tuple(sorted(grant.capabilities)),
+        capabilities=tuple(sorted(ctx.practice.capabilities(grant))),
     )

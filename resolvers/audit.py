@@ -10,6 +10,7 @@ AuditEvents themselves are never audited (reading the access log would audit its
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -129,22 +130,35 @@ class AuditTrail:
     request_id: str | None = None
     ip_hash: str | None = None
     notes: list[AuditNote] = field(default_factory=list)
-    _room_checked: bool = False
+    _room: asyncio.Future[bool] | None = None
 
     async def check_room(self) -> None:
-        """Refuse PHI access while the queue is over its bound (checked once per request).
+        """Refuse PHI access while the queue is over its bound (checked once per request, however many fields
+        ask at the same time).
 
         Raises:
             PublicError: UPSTREAM_UNAVAILABLE: the audit trail cannot take more records now (fail closed).
         """
-        if self.queue is None or self._room_checked:
+        if self.queue is None:
             return
-        if await self.queue.length() >= self.queue.limit:
+        room = self._room
+        if room is None:
+            room = self._room = asyncio.ensure_future(self._has_room(self.queue))
+        try:
+            has_room = await asyncio.shield(room)
+        except Exception:
+            if self._room is room:
+                self._room = None  # Redis failed: the next access asks again
+            raise
+        if not has_room:
             raise PublicError(
                 "The portal cannot record access right now. Please try again later.",
                 ErrorCode.UPSTREAM_UNAVAILABLE,
             )
-        self._room_checked = True
+
+    @staticmethod
+    async def _has_room(queue: AuditQueue) -> bool:
+        return await queue.length() < queue.limit
 
     def note(
         self,

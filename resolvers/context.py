@@ -7,6 +7,7 @@ no other module touches it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Unpack
@@ -21,6 +22,7 @@ from .errors import Forbidden
 from .guard import DirectoryReader, Found, NotInScope, PatientGuard, find_in_compartments
 from .idempotency import IdempotencyStore
 from .ids import fhir_id
+from .pending_payments import PaymentServices
 from .practice import PracticeRules
 from .viewer import SessionState, Viewer, require_viewer
 
@@ -44,6 +46,7 @@ class RequestContext:
         admin: The request carried the admin key (``X-Admin-Key``).
         add_header: Adds a header to the response (``Set-Cookie`` for sign-in and sign-out).
         cursor_key: The server secret that signs pagination cursors.
+        payments: The pending-payment records and the card processor (``resolvers/pending_payments.py``).
     """
 
     request_id: str
@@ -60,7 +63,8 @@ class RequestContext:
     admin: bool = False
     add_header: Callable[[str, str], None] = field(default=lambda name, value: None)
     cursor_key: bytes = field(default=b"", repr=False)
-    _scope: AccessScope | None = field(default=None, init=False, repr=False)
+    _scoped: asyncio.Future[tuple[Viewer, AccessScope]] | None = field(default=None, init=False, repr=False)
+    payments: PaymentServices | None = None
 
     def identity_directory(self) -> FhirPatientDirectory:
         """Identity reads of any Patient (name, birth date, phone, email) and the enrollment Consent write.
@@ -79,30 +83,42 @@ class RequestContext:
     async def scope(self) -> tuple[Viewer, AccessScope]:
         """The signed-in viewer and their access scope (Redis-cached per session for at most 60 s).
 
+        Worked out once per request: the fields that ask at the same time share one answer (and so go on
+        to send their FHIR requests together).
+
         Raises:
             PublicError: As ``require_viewer``.
         """
+        scoped = self._scoped
+        if scoped is None:
+            scoped = self._scoped = asyncio.ensure_future(self._derive_scope())
+        try:
+            return await asyncio.shield(scoped)
+        except Exception:
+            if self._scoped is scoped:
+                self._scoped = None  # a refusal is not kept: a sign-in later in the operation may change it
+            raise
+
+    async def _derive_scope(self) -> tuple[Viewer, AccessScope]:
         viewer = await require_viewer(self)
-        if self._scope is None:
-            cache = self.access.scopes
-            cached, epoch = await cache.get(viewer.session.id)
-            if cached is None or cached.account_id != viewer.account.id:
-                account = viewer.account
-                cached = await derive_scope(
-                    self._fhir,
-                    account_id=account.id,
-                    patient_id=account.patient_id,
-                    person_id=account.person_id,
-                    today=self.auth.clock.now().date(),
-                    teen=self.access.teen,
-                )
-                await cache.put(viewer.session.id, cached, epoch)
-            self._scope = cached
-        return viewer, self._scope
+        cache = self.access.scopes
+        cached, epoch = await cache.get(viewer.session.id)
+        if cached is None or cached.account_id != viewer.account.id:
+            account = viewer.account
+            cached = await derive_scope(
+                self._fhir,
+                account_id=account.id,
+                patient_id=account.patient_id,
+                person_id=account.person_id,
+                today=self.auth.clock.now().date(),
+                teen=self.access.teen,
+            )
+            await cache.put(viewer.session.id, cached, epoch)
+        return viewer, cached
 
     def forget_scope(self) -> None:
         """Drop this request's copy of the scope (after this request changed a grant)."""
-        self._scope = None
+        self._scoped = None
 
     async def guard(self, patient_id: str, capability: Capability) -> PatientGuard:
         """FHIR access bound to ``patient_id`` for ``capability``.
@@ -116,7 +132,8 @@ class RequestContext:
 
         Raises:
             NotInScope: NOT_FOUND when the patient is not in the viewer's scope (nothing is sent upstream).
-            Forbidden: The patient is in scope but the level lacks ``capability``.
+            Forbidden: The patient is in scope but the level lacks ``capability`` (at this practice:
+                ``PracticeRules.capabilities``).
             PublicError: BAD_USER_INPUT for a malformed id; as ``require_viewer`` without a viewer.
         """
         wanted = fhir_id(patient_id)
@@ -124,7 +141,7 @@ class RequestContext:
         grant = scope.grant_for(wanted)
         if grant is None:
             raise NotInScope()
-        if capability not in grant.capabilities:
+        if capability not in self.practice.capabilities(grant):
             raise Forbidden("Your access to this patient does not include this.")
         await self.audit.check_room()
         return PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id, self.audit)
@@ -155,13 +172,16 @@ class RequestContext:
         guards = [
             PatientGuard(self._fhir, grant, capability, self.auth.events, viewer.account.id, self.audit)
             for grant in scope.grants
-            if capability in grant.capabilities
+            if capability in self.practice.capabilities(grant)
         ]
         return await find_in_compartments(self._fhir, guards, resource_type, wanted, **options)
 
     async def cursors(self) -> CursorCodec:
-        """The cursor codec bound to the viewer's session (pagination of issue #6 lists)."""
-        viewer = await require_viewer(self)
+        """The cursor codec bound to the viewer's session (the lists' pagination).
+
+        The viewer comes with the request's scope, worked out once: no account read per list.
+        """
+        viewer, _ = await self.scope()
         return CursorCodec(self.cursor_key, viewer.session.id)
 
     def invitation_access(

@@ -6,11 +6,12 @@ patient is outside the scope, exactly as for a missing id. Through it:
 
 - every search carries the patient constraint (the compartment parameter of its type, set by the guard);
 - every resource that comes back, ``_include``d ones too, is checked to be in the patient's compartment
-  (shared directory types excepted for includes); others are dropped and logged as ``guard.dropped``
+  (shared directory types excepted for includes; a type that names no patient, ``access.LINKED``, only
+  through a resource of the same answer that does); others are dropped and logged as ``guard.dropped``
   security events;
 - a read by id of a resource outside the compartment answers ``None``, like a missing id;
-- a type reached only through a holder (``access.ATTACHED``: a message's Binary) is read only as an
-  attachment of a holder the viewer may see (``attachment``), never by id alone;
+- a type reached only through a holder (``access.ATTACHED``: a message's or a statement's Binary) is read
+  only as an attachment of a holder the viewer may see (``attachment``), never by id alone;
 - proxies never see resources labelled restricted (``meta.security`` R/V), nor, under the teen rule, the
   messages the teen sent;
 - writes need a capability beyond READ, and what is written must be in the compartment; the one way to
@@ -24,7 +25,6 @@ Medication, ...) without a patient.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -34,12 +34,15 @@ from access import (
     ATTACHED,
     COMPARTMENT,
     DIRECTORY_TYPES,
+    LINKED,
     SHARED_CHANGES,
     Capability,
     Compartment,
     Grant,
+    Level,
     SharedChange,
     belongs,
+    belongs_through,
     declared,
     holds,
     restricted,
@@ -56,7 +59,6 @@ from fhir_client import (
     FhirNotFound,
     FhirPreconditionFailed,
     Resource,
-    SearchBatcher,
     SearchOptions,
     SearchPage,
     SearchParams,
@@ -109,7 +111,9 @@ class SharedUpdate:
 
 
 class PatientGuard:
-    """FHIR access bound to one permitted patient and one capability. Built only by ``RequestContext.guard``.
+    """FHIR access bound to one permitted patient and one capability.
+
+    Built only by ``RequestContext.guard`` (a viewer's request) and ``work_guard`` (the gateway's own work).
 
     Attributes:
         patient_id: The patient.
@@ -144,6 +148,13 @@ class PatientGuard:
             shown = resource if resource is not None and self._visible(resource, include=False) else None
             seen.extend([shown.reference] if shown is not None else [])
         return shown
+
+    async def patient_including(self, include: Sequence[str]) -> tuple[Resource | None, tuple[Resource, ...]]:
+        """The patient's Patient with what ``include`` brings (``Patient?_id=&_include=...``, one request),
+        e.g. the general practitioners; ``(None, ())`` when missing, deleted or hidden from the viewer."""
+        page = await self.search("Patient", include=list(include))
+        match = next((r for r in page.matches if r.id == self.patient_id), None)
+        return (match, page.included) if match is not None else (None, ())
 
     async def read(self, resource_type: str, resource_id: str) -> Resource | None:
         """Read by id; ``None`` when missing, deleted, outside the compartment or hidden from the viewer.
@@ -214,46 +225,18 @@ class PatientGuard:
         Raises:
             ValueError: An unknown type, or a caller-supplied patient constraint.
         """
-        given = self._constrained(resource_type, params)
-        query = query_text(resource_type, self._fhir.encode_search(given, **options))
-        with self._audited("search-type", resource_type, query) as seen:
-            page = self._filter(await self._fhir.search(resource_type, given, **options))
-            seen.extend(_shown(page))
-        return page
-
-    async def search_together(
-        self, resource_type: str, searches: Sequence[SearchParams], **options: Unpack[SearchOptions]
-    ) -> list[GuardedPage]:
-        """Several searches of ``resource_type`` in the patient's compartment, sent as one ``batch`` Bundle.
-
-        Each search gets the same constraint and checks as ``search``; one upstream request for all of them
-        (a single search goes as a plain GET).
-
-        Raises:
-            ValueError: As for ``search``.
-        """
-        given = [self._constrained(resource_type, params) for params in searches]
-        if not given:
-            return []
-        batcher = SearchBatcher(self._fhir)
-        query = query_text(resource_type, self._fhir.encode_search(given[0], **options))
-        with self._audited("search-type", resource_type, query) as seen:
-            found = await asyncio.gather(*(batcher.search(resource_type, g, **options) for g in given))
-            pages = [self._filter(page) for page in found]
-            for page in pages:
-                seen.extend(_shown(page))
-        return pages
-
-    def _constrained(self, resource_type: str, params: SearchParams | None) -> dict[str, Any]:
         compartment = _compartment(resource_type)
         given = dict(params or {})
         for name in {compartment.param, "patient", "subject", "_id" if resource_type == "Patient" else ""}:
             if name and name in given:
                 raise ValueError(f"the guard sets {name!r} itself")
-        given[compartment.param] = (
-            self.patient_id if compartment.param == "_id" else f"Patient/{self.patient_id}"
-        )
-        return given
+        value = self.patient_id if compartment.param == "_id" else f"Patient/{self.patient_id}"
+        given[compartment.param] = value
+        query = query_text(resource_type, self._fhir.encode_search(given, **options))
+        with self._audited("search-type", resource_type, query) as seen:
+            page = self._filter(await self._fhir.search(resource_type, given, **options))
+            seen.extend(_shown(page))
+        return page
 
     async def next_page(self, page: GuardedPage) -> GuardedPage | None:
         """The page after one this guard returned (same checks); ``None`` after the last."""
@@ -331,10 +314,15 @@ class PatientGuard:
             ValueError: An entry outside the compartment, an undeclared or altered shared change, or shared
                 changes without a write of the patient's own.
         """
+        anchors = {
+            entry.full_url: Resource(entry.resource)
+            for entry in entries
+            if entry.full_url and entry.resource is not None
+        }
         for entry in entries:
             if entry.resource is None:
                 raise ValueError("the guard's transactions carry resources only")
-            self._check_write(entry.resource)
+            self._check_write(entry.resource, anchors)
         if shared and not entries:
             raise ValueError("a shared change travels only with a write of the patient's own")
         updates = [self._checked_shared(update) for update in shared]
@@ -359,25 +347,45 @@ class PatientGuard:
             raise ValueError(f"{change.operation}: only {change.element} may change")
         return Entry.update(update.resource, if_match=version)
 
-    def _check_write(self, resource: dict[str, Any]) -> None:
+    def _check_write(self, resource: dict[str, Any], anchors: dict[str, Resource] | None = None) -> None:
         if self.capability == Capability.READ:
             raise Forbidden("This access is read-only.")
-        if not belongs(Resource(resource), self.patient_id):
-            self._drop(Resource(resource), "write-outside-compartment")
+        # A linked type (a payment) is written only with the resource that places it, in one transaction.
+        view = Resource(resource)
+        inside = (
+            belongs_through(view, self.patient_id, anchors or {})
+            if view.resource_type in LINKED
+            else belongs(view, self.patient_id)
+        )
+        if not inside:
+            self._drop(view, "write-outside-compartment")
             raise ValueError("the guard writes only within the patient's compartment")
 
     def _filter(self, page: SearchPage) -> GuardedPage:
-        return GuardedPage(
-            matches=tuple(r for r in page.matches if self._visible(r, include=False)),
-            included=tuple(r for r in page.included if self._visible(r, include=True)),
-            total=page.total,
-            source=page,
+        matches = tuple(r for r in page.matches if self._visible(r, include=False))
+        direct = tuple(
+            r for r in page.included if r.resource_type not in LINKED and self._visible(r, include=True)
         )
+        # Linked resources (payments) count only through a resource of this very answer the viewer sees.
+        anchors = {r.reference: r for r in (*matches, *direct)}
+        linked = tuple(
+            r
+            for r in page.included
+            if r.resource_type in LINKED and self._visible(r, include=True, anchors=anchors)
+        )
+        return GuardedPage(matches=matches, included=(*direct, *linked), total=page.total, source=page)
 
-    def _visible(self, resource: Resource, *, include: bool) -> bool:
+    def _visible(
+        self, resource: Resource, *, include: bool, anchors: dict[str, Resource] | None = None
+    ) -> bool:
         if include and resource.resource_type in DIRECTORY_TYPES:
             return True
-        if not belongs(resource, self.patient_id):
+        inside = (
+            belongs_through(resource, self.patient_id, anchors or {})
+            if resource.resource_type in LINKED
+            else belongs(resource, self.patient_id)
+        )
+        if not inside:
             self._drop(resource, "outside-compartment")
             return False
         if self.grant.is_proxy and restricted(resource):
@@ -419,6 +427,25 @@ class PatientGuard:
         self._events.emit(
             "guard.dropped", account_id=self._account_id, resource_type=resource.resource_type, reason=reason
         )
+
+
+def work_guard(
+    fhir: FhirClient, patient_id: str, capability: Capability, events: SecurityEvents, worker: str
+) -> PatientGuard:
+    """A guard for the gateway's own background work on one patient's record, with no viewer.
+
+    For finishing what a guarded request began (the payment reconciler records a charge that a request,
+    which passed the guard with ``Capability.PAY``, made). Every compartment check applies as for a request;
+    it sees what the patient sees.
+
+    Args:
+        fhir: The root FHIR client.
+        patient_id: The patient the work is for.
+        capability: What the work does.
+        events: Where ``guard.dropped`` goes.
+        worker: Names the work in security events (in place of an account id).
+    """
+    return PatientGuard(fhir, Grant(patient_id=patient_id, level=Level.SELF), capability, events, worker)
 
 
 @dataclass(frozen=True, slots=True)

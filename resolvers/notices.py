@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from fhir_client import Resource, SearchParams
 
+from .billing_values import statement_patient
 from .message_values import patient_of_reply
 
 
@@ -47,5 +48,15 @@ MESSAGE_REPLY = Notice(
 )
 """A message from the practice in a thread (docs/messaging.md); the mail says nothing of it."""
 
-NOTICES: tuple[Notice, ...] = (MESSAGE_REPLY,)
+STATEMENT_ISSUED = Notice(
+    name="statement-issued",
+    resource_type="Invoice",
+    params={"status": "issued"},
+    patient_of=statement_patient,
+    subject="A new statement from {practice}",
+    body="A new statement from {practice} is available.",
+)
+"""Billing (docs/billing.md): the practice issued a statement (an Invoice turned ``issued``)."""
+
+NOTICES: tuple[Notice, ...] = (MESSAGE_REPLY, STATEMENT_ISSUED)
 """Every notice of every feature (features add theirs here)."""

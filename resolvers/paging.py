@@ -24,6 +24,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from fhir_client import FhirGone, Resource, SearchParams, encode_search
@@ -56,6 +57,9 @@ class ListSpec:
         revinclude: ``_revinclude`` values (resources pointing at the matches, e.g. a check-in Task).
         include_iterate: ``_include:iterate`` values (a second hop, e.g. a Slot's Schedule's actors).
         revinclude_iterate: ``_revinclude:iterate`` values (e.g. the PractitionerRoles of included people).
+        include_when: ``(node field, _include value)``: included only when the client selected that field of
+            the list's nodes (``ListQuery.wants``), as a report's Observations for ``result``. Not part of the
+            list's identity: what is included does not change what is listed.
         keep: What of a page the resolver shows (applied again after the search; hidden entries are skipped).
     """
 
@@ -67,6 +71,7 @@ class ListSpec:
     revinclude: tuple[str, ...] = ()
     include_iterate: tuple[str, ...] = ()
     revinclude_iterate: tuple[str, ...] = ()
+    include_when: tuple[tuple[str, str], ...] = ()
     keep: Callable[[Resource], bool] = field(default=_always, compare=False)
 
     def query(
@@ -75,6 +80,7 @@ class ListSpec:
         *,
         moving: SearchParams | None = None,
         keep: Callable[[Resource], bool] | None = None,
+        wants: frozenset[str] | None = None,
     ) -> ListQuery:
         """One list of this connection: the fixed parameters plus the client's ``filters``.
 
@@ -85,6 +91,7 @@ class ListSpec:
                 come from the server's stored search anyway).
             keep: A further test of what is shown, for rules that depend on the moment (an upcoming visit
                 that has ended meanwhile).
+            wants: The fields of the nodes the client selected (``None``: all), for ``include_when``.
 
         Raises:
             ValueError: A filter names a fixed parameter (a programming error).
@@ -94,7 +101,7 @@ class ListSpec:
             raise ValueError(f"filters may not replace fixed parameters: {sorted(clash)}")
         base = self.keep
         shown = base if keep is None else (lambda resource: base(resource) and keep(resource))
-        return ListQuery(self, {**self.fixed, **given}, bounds, shown)
+        return ListQuery(self, {**self.fixed, **given}, bounds, shown, wants)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,14 @@ class ListQuery:
     params: SearchParams
     moving: SearchParams = field(default_factory=dict)
     keep: Callable[[Resource], bool] = field(default=_always, compare=False)
+    wants: frozenset[str] | None = field(default=None, compare=False)
+
+    @property
+    def include(self) -> tuple[str, ...]:
+        """The ``_include`` values of this list's search: the spec's, and those its selection needs."""
+        wanted = self.spec.include_when
+        extra = tuple(value for name, value in wanted if self.wants is None or name in self.wants)
+        return self.spec.include + extra
 
     @property
     def key(self) -> str:
@@ -128,7 +143,9 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class Edge:
-    cursor: str
+    """One entry of a page; its cursor is signed only if asked for (clients mostly page by ``endCursor``)."""
+
+    cursor: Callable[[], str]
     resource: Resource
 
 
@@ -154,15 +171,16 @@ class Page:
         edges = tuple(
             (edge.cursor, value) for edge in self.edges if (value := make(edge.resource)) is not None
         )
-        end = self.edges[-1].cursor if self.edges else self.end
+        end = self.edges[-1].cursor() if self.edges else self.end
         return Connection(edges, self.has_next, self.total, end)
 
 
 @dataclass(frozen=True, slots=True)
 class Connection(Generic[T]):
-    """A connection page of plain values: ``(cursor, value)`` edges and where the next page starts."""
+    """A connection page of plain values: ``(cursor, value)`` edges (each cursor made when called) and
+    where the next page starts."""
 
-    edges: tuple[tuple[str, T], ...]
+    edges: tuple[tuple[Callable[[], str], T], ...]
     has_next: bool
     total: int | None
     end: str | None = None
@@ -244,7 +262,7 @@ async def fetch(
             count=size + at.skip if at.skip else size,
             total=want_total,
             sort=spec.sort,
-            include=spec.include,
+            include=query.include,
             revinclude=spec.revinclude,
             include_iterate=spec.include_iterate,
             revinclude_iterate=spec.revinclude_iterate,
@@ -261,18 +279,20 @@ async def fetch(
     if want_total and total is None:
         total = await _count(guard, query)
 
+    key = query.key  # a digest: worked out once per page, not per edge
+
     def cursor(shown: int) -> str:
         end_of_page = shown == len(visible) and page.has_next
-        payload: dict[str, Any] = {"l": query.key, "t": total}
+        payload: dict[str, Any] = {"l": key, "t": total}
         if end_of_page:
             payload |= {"u": page.source.next_url, "s": 0}
         else:
             payload |= {"u": at.url, "s": shown}
         return codec.encode(owner, payload)
 
-    edges = tuple(Edge(cursor(at.skip + i + 1), resource) for i, resource in enumerate(taken))
+    edges = tuple(Edge(partial(cursor, at.skip + i + 1), resource) for i, resource in enumerate(taken))
     has_next = more_here or page.has_next
-    end = edges[-1].cursor if edges else (cursor(len(visible)) if has_next else None)
+    end = edges[-1].cursor() if edges else (cursor(len(visible)) if has_next else None)
     return Page(edges, has_next, total, page.included, end)
 
 

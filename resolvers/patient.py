@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,18 +49,63 @@ class AddressValue:
     country: str | None
 
 
-async def get_patient(ctx: RequestContext, patient_id: str) -> PatientValue | None:
-    """Read one Patient in the viewer's scope; ``None`` when missing, deleted or outside the scope.
+class PatientRecord:
+    """A patient of the viewer's scope, whose Patient resource is read while the rest of the request runs.
+
+    ``value()`` is the demographics, or NOT_FOUND (as for an id outside the scope) when the Patient is
+    missing, deleted or hidden from the viewer. Every field of the schema's Patient waits for it, so nothing
+    of such a record is shown, while the fields' own FHIR requests went upstream with the Patient read.
+    """
+
+    def __init__(
+        self, patient_id: str, value: Awaitable[tuple[PatientValue | None, tuple[Resource, ...]]]
+    ) -> None:
+        self.patient_id = patient_id
+        self._value = asyncio.ensure_future(value)
+
+    @classmethod
+    def known(cls, value: PatientValue) -> PatientRecord:
+        """A record whose Patient was already read."""
+        done: asyncio.Future[tuple[PatientValue | None, tuple[Resource, ...]]]
+        done = asyncio.get_running_loop().create_future()
+        done.set_result((value, ()))
+        return cls(value.id, done)
+
+    async def included(self) -> dict[str, Resource]:
+        """What the Patient read included (its general practitioners, when asked for), by reference."""
+        _, included = await asyncio.shield(self._value)
+        return {resource.reference: resource for resource in included}
+
+    async def value(self) -> PatientValue:
+        """The demographics (raises NotInScope when the record is not to be shown)."""
+        found, _ = await asyncio.shield(self._value)
+        if found is None:
+            raise NotInScope()
+        return found
+
+
+async def open_patient(
+    ctx: RequestContext, patient_id: str, *, practitioners: bool = False
+) -> PatientRecord | None:
+    """One patient of the viewer's scope, its Patient read started; ``None`` outside the scope.
 
     A patient outside the scope answers ``None`` without an upstream call, exactly like a missing one, so the
-    answer tells nothing about existence.
+    answer tells nothing about existence. With ``practitioners`` the read is a search that includes the
+    general practitioners, which then cost no second request.
     """
     try:
         guard = await ctx.guard(patient_id, Capability.READ)
     except NotInScope:
         return None
-    resource = await guard.patient()
-    return patient_value(resource) if resource is not None else None
+
+    async def read() -> tuple[PatientValue | None, tuple[Resource, ...]]:
+        if practitioners:
+            resource, included = await guard.patient_including(["Patient:general-practitioner"])
+        else:
+            resource, included = await guard.patient(), ()
+        return (patient_value(resource) if resource is not None else None), included
+
+    return PatientRecord(guard.patient_id, read())
 
 
 def patient_value(resource: Resource) -> PatientValue:
@@ -96,11 +141,17 @@ def address_value(address: Mapping[str, Any]) -> AddressValue:
     )
 
 
-async def general_practitioners(ctx: RequestContext, refs: tuple[str, ...]) -> list[PerformerValue]:
-    """The patient's general practitioners (directory reads, batched into one request per type)."""
+async def general_practitioners(
+    ctx: RequestContext, refs: tuple[str, ...], included: Mapping[str, Resource] | None = None
+) -> list[PerformerValue]:
+    """The patient's general practitioners: from what the Patient read included, else directory reads
+    (batched into one request per type)."""
     reader = ctx.directory_reader()
+    known = included or {}
+
+    async def one(kind: str, rid: str) -> Resource | None:
+        return known.get(f"{kind}/{rid}") or await reader.read(kind, rid)
+
     wanted = [ref.rpartition("/") for ref in refs]
-    found = await asyncio.gather(
-        *(reader.read(kind, rid) for kind, _, rid in wanted if kind in PERFORMER_TYPES)
-    )
+    found = await asyncio.gather(*(one(kind, rid) for kind, _, rid in wanted if kind in PERFORMER_TYPES))
     return [value for resource in found if resource and (value := performer_value(resource)) is not None]

@@ -10,10 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from access import Capability, Grant, Level
+
 URGENT_CARE_NOTICE = (
     "Messages are not for urgent situations. If you need immediate attention, call the office; "
     "in an emergency, dial 9-1-1."
 )
+# Who may ask for prescription renewals unless the practice says otherwise: the patient and proxies who may
+# also book and message for them; a read-only proxy only reads.
+DEFAULT_REFILL_LEVELS = frozenset({Level.SELF, Level.SCHEDULING_MESSAGING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,12 @@ class PracticeRules:
         message_reply_business_days: The practice answers messages within this many business days.
         urgent_care_notice: What every sent message is answered with: messages are not for emergencies.
         attachment_max_bytes: The largest file a message may carry.
+        refill_levels: The access levels that may request prescription renewals (``Capability.REFILL``);
+            never READ_ONLY.
+        refill_due_business_days: A renewal request is due this many business days after it is made.
+        guarantor_proxies_pay: Proxies who act for the patient (SCHEDULING_MESSAGING) may also pay the
+            patient's bills, when the billing Account names them as its guarantor (docs/billing.md).
+        billing_currency: The currency of the practice's statements; balances and payments are in it.
     """
 
     name: str = "Maple Grove Family Medicine"
@@ -65,6 +76,30 @@ class PracticeRules:
     message_reply_business_days: int = 2
     urgent_care_notice: str = URGENT_CARE_NOTICE
     attachment_max_bytes: int = 5 * 1024 * 1024
+    refill_levels: frozenset[Level] = DEFAULT_REFILL_LEVELS
+    refill_due_business_days: int = 2
+
+    guarantor_proxies_pay: bool = False
+    billing_currency: str = "USD"
+
+    def __post_init__(self) -> None:
+        if Level.READ_ONLY in self.refill_levels:
+            raise ValueError("refill_levels: a READ_ONLY proxy only reads")
+
+    def capabilities(self, grant: Grant) -> frozenset[Capability]:
+        """What ``grant`` allows here: its level's capabilities, as the practice's rules decide them.
+
+        ``REFILL`` only for the levels in ``refill_levels``; with ``guarantor_proxies_pay`` a
+        SCHEDULING_MESSAGING proxy also has ``PAY`` (the guarantor check is billing's, resolvers/billing.py).
+        Every capability check (the guard, ``find``, the capability list of ``viewer.patients``) asks this,
+        so a rule applies everywhere at once and no feature decides it on its own.
+        """
+        allowed = grant.capabilities - {Capability.REFILL}
+        if grant.level in self.refill_levels:
+            allowed |= {Capability.REFILL}
+        if self.guarantor_proxies_pay and grant.level == Level.SCHEDULING_MESSAGING:
+            allowed |= {Capability.PAY}
+        return allowed
 
     def pool(self, code: str) -> MessagePool | None:
         """The message pool with this code, if the practice has one."""

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from access import DIRECTORY_TYPES
 from fhir_client import Resource
 
 from . import values
@@ -73,14 +74,19 @@ class References:
         self._directory = directory
         self._included = dict(included)
 
+    def included(self, reference: str) -> Resource | None:
+        """The resource ``reference`` names if the page included it (no request)."""
+        kind, _, rid = reference.rpartition("/")
+        return self._included.get(f"{kind.rpartition('/')[2]}/{rid}")
+
     async def resolve(self, reference: str) -> Resource | None:
         """The resource ``reference`` (``Type/id``) names, if the viewer may see it."""
-        kind, _, rid = reference.rpartition("/")
-        kind = kind.rpartition("/")[2]
-        found = self._included.get(f"{kind}/{rid}")
+        found = self.included(reference)
         if found is not None:
             return found
-        if kind in PERFORMER_TYPES:
+        kind, _, rid = reference.rpartition("/")
+        kind = kind.rpartition("/")[2]
+        if kind in DIRECTORY_TYPES:  # Practitioner, Organization, Medication, ...
             return await self._directory.read(kind, rid)
         try:
             return await self.guard.load(kind, rid)
@@ -89,7 +95,9 @@ class References:
 
     async def many(self, refs: tuple[str, ...], convert: Callable[[Resource], T | None]) -> list[T]:
         """Resolve ``refs`` at once (so loaders batch them) and convert, keeping order, dropping misses."""
-        found = await asyncio.gather(*(self.resolve(ref) for ref in refs))
+        found = [self.included(ref) for ref in refs]
+        if None in found:  # only then a request (and a task per reference): most pages include everything
+            found = list(await asyncio.gather(*(self.resolve(ref) for ref in refs)))
         return [
             value for resource in found if resource is not None and (value := convert(resource)) is not None
         ]

@@ -4,8 +4,11 @@ Shown: ``final``, ``amended``, ``corrected``; ``preliminary`` shown and labelled
 ``cancelled``, ``entered-in-error`` (nor ``partial``/``unknown``, which R4 does not mean for release). A
 result carrying the hold tag ``urn:portal-gateway:release-hold`` is kept back whatever its status.
 
-The rule is pushed into the FHIR search (``status=...`` and ``_tag:not=...``) so pages come back full, and
-applied again here to every resource shown (included ones and reads too), so nothing depends on the server.
+The rule is pushed into the FHIR search (``status:not=...`` and ``_tag:not=...``) so pages come back full,
+and applied again here to every resource shown (included ones and reads too), so nothing depends on the
+server. The search names the statuses never shown rather than those shown: on HAPI (H2), ``status=a,b,c``
+together with ``_tag:not`` and ``_sort`` makes a first page of a 2,000-report record take 15 s instead of
+50 ms (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from .values import objects, string
 HOLD_SYSTEM = "urn:portal-gateway:release-hold"
 HOLD_CODE = "hold"
 RELEASED = ("final", "amended", "corrected", "preliminary")
+WITHHELD = ("registered", "partial", "appended", "cancelled", "entered-in-error", "unknown")
+"""Every other status of DiagnosticReport and Observation (R4): never shown."""
 
 
 def released(resource: Resource) -> bool:
@@ -45,4 +50,4 @@ def hidden_labels(*, proxy: bool) -> Params:
 
 def search_params() -> Params:
     """The FHIR search parameters that apply the rule upstream (``paging.fetch`` adds the labels)."""
-    return {"status": AnyOf(*RELEASED), "_tag:not": f"{HOLD_SYSTEM}|{HOLD_CODE}"}
+    return {"status:not": AnyOf(*WITHHELD), "_tag:not": f"{HOLD_SYSTEM}|{HOLD_CODE}"}

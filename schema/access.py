@@ -8,6 +8,7 @@ import strawberry
 
 from access import Capability as CapabilityValue
 from resolvers.access import PatientAccessValue
+from resolvers.patient import PatientRecord
 
 from .patient import Patient
 
@@ -40,7 +41,7 @@ class PatientAccess:
     @classmethod
     def from_value(cls, value: PatientAccessValue) -> PatientAccess:
         return cls(
-            patient=Patient.from_value(value.patient) if value.patient else None,
+            patient=Patient.from_record(PatientRecord.known(value.patient)) if value.patient else None,
             access_level=AccessLevel(value.level),
             relationship=value.relationship,
             relationship_display=value.relationship_display,

@@ -23,3 +23,6 @@ class SchemaSettings(Protocol):
 
     @property
     def max_repeated_fields(self) -> int: ...
+
+    @property
+    def timing(self) -> bool: ...

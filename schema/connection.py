@@ -34,6 +34,8 @@ from resolvers.errors import PublicError
 from resolvers.paging import Connection as ConnectionValue
 from resolvers.paging import precheck
 
+from .documents import DocumentCache
+
 Info = strawberry.Info[RequestContext, None]
 T = TypeVar("T")
 V = TypeVar("V")
@@ -45,10 +47,16 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _edge_cursor(root: Edge[Any]) -> str:
+    return root._cursor()
+
+
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
+    # Signed only when selected: clients mostly page by pageInfo.endCursor.
+    cursor: str = strawberry.field(resolver=_edge_cursor)
     node: T
+    _cursor: strawberry.Private[Callable[[], str]]
 
 
 @strawberry.type
@@ -62,9 +70,9 @@ class Connection(Generic[T]):
 
 
 def build(value: ConnectionValue[V], convert: Callable[[V], T]) -> Connection[T]:
-    edges = [Edge(cursor=cursor, node=convert(node)) for cursor, node in value.edges]
+    edges = [Edge(node=convert(node), _cursor=cursor) for cursor, node in value.edges]
     # Past the last entry of the page, even one the resolver left out, so paging never gets stuck.
-    end = value.end if value.end is not None else (edges[-1].cursor if edges else None)
+    end = value.end if value.end is not None else (value.edges[-1][0]() if value.edges else None)
     return Connection(
         edges=edges,
         nodes=[edge.node for edge in edges],
@@ -87,6 +95,29 @@ def selects(info: Info, name: str) -> bool:
     return any(walk(field.selections) for field in info.selected_fields)
 
 
+def node_fields(info: Info) -> frozenset[str]:
+    """The fields the client selected on the nodes of the current connection (``edges.node`` and
+    ``nodes``, fragments included)."""
+
+    def fields(selections: Any) -> Any:
+        for selection in selections:
+            if hasattr(selection, "arguments"):
+                yield selection
+            else:  # a fragment: its fields count as selected here
+                yield from fields(selection.selections)
+
+    names: set[str] = set()
+    for connection in info.selected_fields:
+        for part in fields(connection.selections):
+            if part.name == "nodes":
+                names.update(f.name for f in fields(part.selections))
+            elif part.name == "edges":
+                for node in fields(part.selections):
+                    if node.name == "node":
+                        names.update(f.name for f in fields(node.selections))
+    return frozenset(names)
+
+
 class ConnectionArguments(SchemaExtension):
     """Checks the arguments of every connection field of the operation before anything runs.
 
@@ -96,10 +127,14 @@ class ConnectionArguments(SchemaExtension):
     by type (an object type with ``pageInfo``), so a new connection is covered without being listed.
     """
 
+    def __init__(self, *, documents: DocumentCache | None = None) -> None:
+        super().__init__()
+        self._documents = documents
+
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         try:
-            await _check_connections(context)
+            await _check_connections(context, self._documents)
         except PublicError as error:
             context.result = ExecutionResult(
                 data=None, errors=[GraphQLError(error.message, original_error=error)]
@@ -107,12 +142,17 @@ class ConnectionArguments(SchemaExtension):
         yield
 
 
-async def _check_connections(context: ExecutionContext) -> None:
+async def _check_connections(context: ExecutionContext, documents: DocumentCache | None) -> None:
     document = context.graphql_document
     ctx = context.context
     if document is None or not isinstance(ctx, RequestContext):
         return
-    fields = _connection_fields(context.schema._schema, document, context.operation_name)
+    schema, operation = context.schema._schema, context.operation_name
+
+    def find() -> list[tuple[GraphQLField, FieldNode]]:
+        return _connection_fields(schema, document, operation)
+
+    fields = documents.memo(context, ("connections", operation), find) if documents else find()
     if not fields:
         return
     coerced = _variables(context.schema._schema, document, context.operation_name, context.variables)

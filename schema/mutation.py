@@ -10,7 +10,7 @@ from typing import Annotated, cast
 
 import strawberry
 
-from resolvers import account, booking, check_in, enrollment, messaging, proxies
+from resolvers import account, booking, check_in, enrollment, messaging, payments, proxies, refills
 
 from .access import ProxyAccessLevel
 from .account import Session
@@ -23,6 +23,7 @@ from .appointments import (
     TimeWindow,
     VisitType,
 )
+from .billing import MoneyInput
 from .messaging import (
     AttachmentIds,
     MarkThreadReadResult,
@@ -34,8 +35,10 @@ from .messaging import (
     Topic,
 )
 from .outcomes import IdempotencyKey, present
+from .payments import MakePaymentResult
 from .proxy import AcceptProxyInvitationResult, InviteProxyResult, RevokeProxyResult
 from .query import Info
+from .refills import CancelRefillRequestResult, RequestRefillResult
 from .results import (
     BeginTotpResult,
     ChangePasswordResult,
@@ -52,6 +55,10 @@ from .results import (
     SignInResult,
 )
 
+PatientId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="The patient: the viewer's own record or one they act for (Patient.id)."),
+]
 Bearer = Annotated[
     bool,
     strawberry.argument(
@@ -356,3 +363,68 @@ class Mutation:
     ) -> MarkThreadReadResult:
         result = await messaging.mark_thread_read(info.context, patient_id, thread_id, idempotency_key)
         return cast(MarkThreadReadResult, present(result))
+
+    @strawberry.mutation(
+        description=(
+            "Ask the prescriber to renew an active prescription of the patient (creates a FHIR Task, code "
+            "renewal, status requested). The patient, and proxies where the practice allows it, may ask."
+        )
+    )
+    async def request_refill(
+        self,
+        info: Info,
+        patient_id: PatientId,
+        medication_request_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The MedicationRequest to renew.")
+        ],
+        idempotency_key: IdempotencyKey,
+        pharmacy_note: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A note for the pharmacy or the prescriber (at most 1000 characters)."
+            ),
+        ] = None,
+    ) -> RequestRefillResult:
+        result = await refills.request_refill(
+            info.context, patient_id, medication_request_id, pharmacy_note, idempotency_key
+        )
+        return cast(RequestRefillResult, present(result))
+
+    @strawberry.mutation(
+        description="Withdraw a renewal request while it is still requested (the Task becomes cancelled)."
+    )
+    async def cancel_refill_request(
+        self,
+        info: Info,
+        patient_id: PatientId,
+        task_id: Annotated[strawberry.ID, strawberry.argument(description="The RefillRequest id (Task.id).")],
+        idempotency_key: IdempotencyKey,
+    ) -> CancelRefillRequestResult:
+        result = await refills.cancel_refill_request(info.context, patient_id, task_id, idempotency_key)
+        return cast(CancelRefillRequestResult, present(result))
+
+    @strawberry.mutation(
+        description=(
+            "Pay some or all of a patient's current balance by card (SELF; a guarantor proxy where the "
+            "practice allows it): 0 < amount <= the balance payable now. The card is charged once per "
+            "idempotency key and the payment is recorded in the EHR (PaymentReconciliation) before "
+            "PaymentSucceeded; PaymentPending means it is taken or being confirmed, and already counted."
+        )
+    )
+    async def make_payment(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        amount: MoneyInput,
+        payment_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The card processor's token from its payment form (never card numbers)."
+            ),
+        ],
+        idempotency_key: IdempotencyKey,
+    ) -> MakePaymentResult:
+        result = await payments.make_payment(
+            info.context, patient_id, amount.value, amount.currency, payment_token, idempotency_key
+        )
+        return cast(MakePaymentResult, present(result))

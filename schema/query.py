@@ -9,13 +9,15 @@ import strawberry
 
 from resolvers.account import current_viewer
 from resolvers.appointments import get_appointment
+from resolvers.billing import get_statement
 from resolvers.context import RequestContext
 from resolvers.messages import get_thread
-from resolvers.patient import get_patient
+from resolvers.patient import open_patient
 from resolvers.slots import available_slots
 
 from .account import Viewer
 from .appointments import Appointment, AvailableSlot, VisitType
+from .billing import Statement
 from .connection import Connection, build, selects
 from .messages import MessageThread
 from .patient import Patient
@@ -41,8 +43,9 @@ class Query:
         )
     )
     async def patient(self, info: Info, id: strawberry.ID) -> Patient | None:
-        value = await get_patient(info.context, id)
-        return Patient.from_value(value) if value else None
+        # Asked for together with the Patient, the general practitioners cost no second request.
+        record = await open_patient(info.context, id, practitioners=selects(info, "generalPractitioner"))
+        return Patient.from_record(record) if record else None
 
     @strawberry.field(
         description=(
@@ -53,6 +56,16 @@ class Query:
     async def appointment(self, info: Info, id: strawberry.ID) -> Appointment | None:
         value = await get_appointment(info.context, id)
         return Appointment.from_value(value) if value else None
+
+    @strawberry.field(
+        description=(
+            "One statement (FHIR Invoice) of the viewer's own or a patient they act for, by id. Null when "
+            "missing or outside the viewer's access (the same answer)."
+        )
+    )
+    async def statement(self, info: Info, id: strawberry.ID) -> Statement | None:
+        value = await get_statement(info.context, id)
+        return Statement.from_value(value) if value else None
 
     @strawberry.field(
         description=(

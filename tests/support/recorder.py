@@ -7,6 +7,7 @@ and body, so a test can assert that no request for another patient's data was se
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -36,6 +37,29 @@ class Recorded:
     def mentions(self, text: str) -> bool:
         return text in self.url or text in self.body
 
+    @property
+    def batched(self) -> list[str]:
+        """For a ``batch`` Bundle of GETs (the client's ``GetBatcher``): each entry as ``GET /fhir/...``."""
+        if self.method != "POST" or '"type":"batch"' not in self.body:
+            return []
+        base = self.url.rstrip("/")
+        return [
+            f"{e['request']['method']} {base}/{unquote(e['request']['url'])}"
+            for e in json.loads(self.body).get("entry", [])
+        ]
+
+    @property
+    def reads_only(self) -> bool:
+        """A GET, or a batch of GETs: nothing written."""
+        return self.method == "GET" or (
+            bool(self.batched) and all(e.startswith("GET ") for e in self.batched)
+        )
+
+    def describe(self) -> str:
+        """``METHOD url``, with a batch's entries after it: ``POST /fhir [GET /fhir/A, GET /fhir/B?x]``."""
+        inner = self.batched
+        return f"{self.method} {self.url}" + (f" [{', '.join(inner)}]" if inner else "")
+
 
 @dataclass
 class Recorder:
@@ -50,6 +74,10 @@ class Recorder:
 
     def clear(self) -> None:
         self.requests.clear()
+
+    def flat(self) -> list[str]:
+        """Every request as ``METHOD url``, a batch's GETs as their own entries (what HAPI answered)."""
+        return [item for r in self.requests for item in (r.batched or [f"{r.method} {r.url}"])]
 
     def lose_next_answer(self, method: str) -> None:
         """Fault injection: the next ``method`` request reaches HAPI, which does its work, but the gateway
@@ -83,22 +111,25 @@ async def recording_proxy(upstream_base: str) -> AsyncIterator[Recorder]:
         async def forward(request: Request) -> Response:
             body = await request.body()
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            recorder.requests.append(Recorded(request.method, unquote(path), body.decode("utf-8", "replace")))
+            recorded = Recorded(request.method, unquote(path), body.decode("utf-8", "replace"))
+            recorder.requests.append(recorded)
+            # Faults aimed at a method: a batch of GETs (the client's GetBatcher) counts as a GET.
+            method = "GET" if recorded.batched and recorded.reads_only else request.method
             for pending in recorder.meanwhile:
-                if pending[0] == request.method:
+                if pending[0] == method:
                     recorder.meanwhile.remove(pending)
                     pending[1]()
                     break
-            if request.method in recorder.refused:
-                recorder.refused.remove(request.method)
+            if method in recorder.refused:
+                recorder.refused.remove(method)
                 return Response(b"unavailable", status_code=503, media_type="text/plain")
             for name in recorder.ignored:
                 path = re.sub(rf"[?&]{re.escape(name)}=[^&]*", "", path)
                 body = re.sub(rf"(?:&|\\u0026){re.escape(name)}=[^&\"\\]*".encode(), b"", body)
             headers = {k: v for k, v in request.headers.items() if k not in _HOP and k != "accept-encoding"}
             reply = await client.request(request.method, path, content=body, headers=headers)
-            if request.method in recorder.lost_answers:
-                recorder.lost_answers.remove(request.method)
+            if method in recorder.lost_answers:
+                recorder.lost_answers.remove(method)
                 return Response(b"lost on the way back", status_code=502, media_type="text/plain")
             out = {k: v for k, v in reply.headers.items() if k.lower() not in _HOP}
             return Response(reply.content, status_code=reply.status_code, headers=out)

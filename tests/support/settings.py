@@ -32,6 +32,8 @@ def gateway_settings(environment: str, fhir_base_url: str, redis_url: str, **ove
         "notices_interval_seconds": 0,
         # Likewise the audit writer (tests that need the AuditEvents run it: AuditWriter.run_once).
         "audit_interval_seconds": 0,
+        # Likewise the payment reconciler (tests run it themselves, or switch it on).
+        "payment_reconcile_interval_seconds": 0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import httpx
 import pytest
 
-from fhir_client import FhirClient, ReadLoader, SearchBatcher
+from fhir_client import ClientOptions, FhirClient
 
 pytestmark = pytest.mark.integration
 
@@ -26,21 +27,23 @@ async def test_fifty_reads_of_one_type_cost_one_request(client: FhirClient, seed
     assert client.calls.calls == 1
 
 
-async def test_chunks_when_more_ids_than_chunk(client: FhirClient, seed) -> None:
-    loader = client.loader("Observation")
-    await asyncio.gather(*(loader.load(i) for i in seed.observation_ids[:10]))
-    assert client.calls.calls == 1
-    small = ReadLoader(client, "Observation", chunk_size=20)
-    loaded = await small.load_many(seed.observation_ids)
-    assert all(loaded) and client.calls.calls == 1 + 3
+@pytest.mark.parametrize("bundle", [True, False])
+async def test_chunks_when_more_ids_than_chunk(
+    http: httpx.AsyncClient, fhir_base_url: str, seed, bundle: bool
+) -> None:
+    options = ClientOptions(loader_chunk_size=20, batch_gets=bundle)
+    client = FhirClient(http, fhir_base_url, options=options)
+    loaded = await client.loader("Observation").load_many(seed.observation_ids)
+    assert [r.id for r in loaded if r] == seed.observation_ids
+    # 45 ids in chunks of 20: three searches, sent as one batch or as three requests.
+    assert client.calls.by_interaction == ({"batch": 1} if bundle else {"search": 3})
 
 
 async def test_independent_searches_of_one_tick_share_a_batch(client: FhirClient, seed) -> None:
-    batcher = SearchBatcher(client)
     observations, patients, practitioners = await asyncio.gather(
-        batcher.search("Observation", {"subject": seed.patient}, count=10, total=True),
-        batcher.search("Patient", {"_id": seed.patient_id}),
-        batcher.search("Practitioner", {"_id": seed.practitioner_id}),
+        client.search("Observation", {"subject": seed.patient}, count=10, total=True),
+        client.search("Patient", {"_id": seed.patient_id}),
+        client.search("Practitioner", {"_id": seed.practitioner_id}),
     )
     assert client.calls.calls == 1 and client.calls.by_interaction == {"batch": 1}
     assert observations.total == 45 and len(observations.matches) == 10

@@ -6,9 +6,11 @@ Fixture patients stay untouched (tests write invitations and revocations here on
   ``rv`` a revoked proxy (Consent inactive), ``un`` an unrelated adult;
 - ``teen`` (15), ``grown`` (turned 18 last month) and ``renewed`` (19): children of ``pat`` with parental
   grants; ``grown``'s grant started before the 18th birthday (stops counting), ``renewed``'s after it;
-- ``pat`` has a plain and a restricted (``meta.security`` R) Condition and a booked Appointment in 10 days;
-  ``teen`` sent one message and got one;
+- ``pat`` has a plain and a restricted (``meta.security`` R) Condition, a booked Appointment in 10 days
+  and an active prescription (by a practitioner of the fixture practice); ``teen`` sent one message
+  and got one;
 - ``pat`` has a message thread the practice started (``thread``: Dr. Lee of the fixture practice wrote).
+- ``pat`` has a billing Account (``pat`` the guarantor) and one issued statement of 30.00 with its PDF.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import httpx
 
 from access import shapes
 from access.compartment import CONFIDENTIALITY as CONF
+from fixtures.billing import statement_file, statement_invoice
 
 ACCOUNT_KEYS = ("pat", "ro", "sm", "rv", "un")
 
@@ -58,6 +61,18 @@ class Family:
     @property
     def thread(self) -> str:
         return f"{self.run}-msg-pat"
+
+    @property
+    def medication_request(self) -> str:
+        return f"{self.run}-medrx"
+
+    @property
+    def account(self) -> str:
+        return f"{self.run}-acct"
+
+    @property
+    def invoice(self) -> str:
+        return f"{self.run}-inv"
 
 
 # (proxy, patient, relationship, level, status, consent start: days relative to today or "after-18")
@@ -151,6 +166,21 @@ def build(family: Family) -> list[dict[str, Any]]:
             ],
         }
     )
+    out.append(
+        {
+            "resourceType": "MedicationRequest",
+            "id": f.medication_request,
+            "status": "active",
+            "intent": "order",
+            "subject": pat,
+            "medicationCodeableConcept": {
+                "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "314076"}],
+                "text": "lisinopril 10 MG Oral Tablet",
+            },
+            "requester": _ref("Practitioner", "prac-helen-lee"),
+            "dosageInstruction": [{"text": "Take 1 tablet by mouth once daily."}],
+        }
+    )
     teen = _ref("Patient", f.patient("teen"))
     for name, sender in (("sent", teen), ("received", _ref("RelatedPerson", f.rp("pat", "teen")))):
         out.append(
@@ -182,7 +212,36 @@ def build(family: Family) -> list[dict[str, Any]]:
                 **(body if rid != f.thread else {}),
             }
         )
-    return out
+    return [*out, *_billing(f)]
+
+
+def _billing(f: Family) -> list[dict[str, Any]]:
+    pat = _ref("Patient", f.patient("pat"))
+    account = {
+        "resourceType": "Account",
+        "id": f.account,
+        "status": "active",
+        "subject": [pat],
+        "guarantor": [{"party": pat, "onHold": False}],
+    }
+    invoice = statement_invoice(
+        invoice_id=f.invoice,
+        number=f"T-{f.run}",
+        patient=pat,
+        recipient=pat,
+        account_id=f.account,
+        served=f.today - timedelta(days=20),
+        issued=datetime.combine(f.today - timedelta(days=13), time(6, 0), tzinfo=UTC).isoformat(),
+        lines=(("99213", "145.00", "115.00"),),
+    )
+    files = statement_file(
+        invoice=invoice,
+        patient_id=f.patient("pat"),
+        created=invoice["date"],
+        binary_id=f"{f.run}-bin",
+        document_id=f"{f.run}-doc",
+    )
+    return [account, invoice, *files]
 
 
 def create_family(fhir_base_url: str, today: date) -> Family:

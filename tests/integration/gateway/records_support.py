@@ -36,10 +36,10 @@ async def session_for(access: AccessPortal, patient_id: str, person_id: str | No
 async def counted(
     access: AccessPortal, query: str, variables: dict[str, Any], token: str
 ) -> tuple[Any, list[str]]:
-    """The reply's body and the upstream requests it cost (method and URL)."""
+    """The reply's body and the upstream requests it cost (method and URL; a batch with its entries)."""
     access.recorder.clear()
     reply = await access.gql(query, variables, token=token)
-    return reply.body, [f"{r.method} {r.url}" for r in access.recorder.requests]
+    return reply.body, [r.describe() for r in access.recorder.requests]
 
 
 @dataclass(frozen=True)

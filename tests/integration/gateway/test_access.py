@@ -31,7 +31,8 @@ async def test_proxy_levels_and_capabilities(access: AccessPortal) -> None:
     f = access.family
     for key, level, caps in (
         ("ro", "READ_ONLY", ["READ"]),
-        ("sm", "SCHEDULING_MESSAGING", ["MESSAGE", "READ", "SCHEDULE"]),
+        # REFILL by the practice's rule (PORTAL_REFILL_LEVELS, default SELF and SCHEDULING_MESSAGING).
+        ("sm", "SCHEDULING_MESSAGING", ["MESSAGE", "READ", "REFILL", "SCHEDULE"]),
     ):
         rows = (await access.gql(PATIENTS, token=await access.token(key))).data("viewer")["patients"]
         assert [(r["patient"]["id"], r["accessLevel"]) for r in rows] == [

@@ -22,6 +22,8 @@ from gateway.audit import AuditWriter
 from resolvers.audit import AuditQueue
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, new_key
+from tests.integration.gateway.billing_support import PAY, SUCCESS, usd
+from tests.integration.gateway.medications_support import REQUEST
 from tests.integration.gateway.portal import Portal
 from tests.integration.gateway.scheduling_support import BOOK, new_clinic, warm
 from tests.support.servers import TcpRelay, gateway_process
@@ -39,6 +41,7 @@ SEND = (
     'topic: "Parking", text: "Where do I park?", idempotencyKey: $key) '
     "{ __typename ... on MessageSent { threadId } } }"
 )
+STATEMENTS = "query($id: ID!) { patient(id: $id) { billing { statements { nodes { id } } } } }"
 LOG = """
 query($id: ID!) { patient(id: $id) { accessLog(first: 50) {
   nodes { recorded action resourceTypes succeeded actor { kind name relationship } }
@@ -87,6 +90,18 @@ async def test_each_features_reads_and_writes_leave_audit_events(
     sent = await access.gql(SEND, {"id": patient, "key": new_key()}, token=token)
     assert sent.body["data"]["sendMessage"]["__typename"] == "MessageSent", sent.body
     thread = sent.body["data"]["sendMessage"]["threadId"]
+    renewal = await access.gql(
+        REQUEST,
+        {"patient": patient, "order": f.medication_request, "note": None, "key": new_key()},
+        token=token,
+    )
+    refill = renewal.body["data"]["requestRefill"]["id"]
+    bills = await access.gql(STATEMENTS, {"id": patient}, token=token)
+    assert "errors" not in bills.body, bills.body
+    paid = await access.gql(
+        PAY, {"patient": patient, "amount": usd("1.00"), "token": SUCCESS, "key": new_key()}, token=token
+    )
+    payment = paid.body["data"]["makePayment"]["payment"]["id"]
     written = await _writer(access, http, fhir_base_url).run_once()
     assert written >= 5  # the viewer's patients, the Patient, two lists, the slot's booking, the invitation
     events = [_summary(e) for e in await _events(http, fhir_base_url, patient)]
@@ -102,6 +117,11 @@ async def test_each_features_reads_and_writes_leave_audit_events(
         who == me and action == "E" and f"RelatedPerson/{proxy}" in whats for who, action, whats in events
     )
     assert any(f"Communication/{thread}" in whats for who, action, whats in events if who == me)
+    assert any(f"Task/{refill}" in whats for who, action, whats in events if who == me and action == "C")
+    assert any(
+        f"Invoice/{f.invoice}" in whats for who, action, whats in events if who == me and action == "E"
+    )
+    assert any(f"PaymentReconciliation/{payment}" in whats for who, action, whats in events if who == me)
     # The query is recorded with the search, and the event's own reads are not audited again.
     raw = await _events(http, fhir_base_url, patient)
     queries = [base64.b64decode(e["query"]).decode() for ev in raw for e in ev["entity"] if "query" in e]

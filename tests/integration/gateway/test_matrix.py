@@ -115,6 +115,66 @@ NESTED: dict[str, Case] = {
     "Patient.unreadMessageCount": _of_patient("unreadMessageCount"),
     "Patient.messageRecipients": _of_patient("messageRecipients { kind id name }"),
     "MessageParty.name": _of_patient("messageThreads { nodes { participants { name } } }"),
+    "Patient.medications": _of_patient("medications(status: ALL) { totalCount nodes { id renewable } }"),
+    "MedicationRequest.medication": _of_patient("medications { nodes { medication { code { text } } } }"),
+    "MedicationRequest.prescriber": _of_patient("medications { nodes { prescriber { __typename } } }"),
+    "Patient.refillRequests": _of_patient("refillRequests { totalCount nodes { id state } }"),
+    "RefillRequest.medicationRequest": _of_patient("refillRequests { nodes { medicationRequest { id } } }"),
+    "RefillRequest.newOrder": _of_patient("refillRequests { nodes { newOrder { id } } }"),
+    # Demographics wait for the Patient read (which runs beside the lists): each is still the patient's.
+    **{
+        f"Patient.{name}": _of_patient(selection)
+        for name, selection in (
+            ("id", "id"),
+            ("name", "name { family }"),
+            ("birthDate", "birthDate"),
+            ("gender", "gender"),
+            ("identifier", "identifier { value }"),
+            ("telecom", "telecom { value }"),
+            ("address", "address { city }"),
+        )
+    },
+    # An edge's cursor is signed when selected: one case per connection of a patient.
+    **{
+        f"{edge}Edge.cursor": _of_patient(f"{field} {{ edges {{ cursor }} }}")
+        for edge, field in (
+            ("AllergyIntolerance", "allergies"),
+            ("Appointment", "appointments"),
+            ("Condition", "conditions"),
+            ("DiagnosticReport", "results"),
+            ("Immunization", "immunizations"),
+            ("MedicationRequest", "medications"),
+            ("MessageThread", "messageThreads"),
+            ("Observation", "observations"),
+            ("RefillRequest", "refillRequests"),
+        )
+    },
+    "AccessLogEntryEdge.cursor": Case(
+        "query Q($id: ID!) { patient(id: $id) { accessLog { edges { cursor } } } }",
+        _pat,
+        _signed_in("ok", read_only="FORBIDDEN", scheduling="FORBIDDEN", revoked="null", unrelated="null"),
+        root="patient",
+    ),
+    "AvailableSlotEdge.cursor": Case(
+        "query Q($from: DateTime!, $to: DateTime!) "
+        "{ availableSlots(from: $from, to: $to, first: 2) { edges { cursor } } }",
+        lambda f: {
+            "from": (datetime.now(UTC) + timedelta(minutes=10)).isoformat(),  # still ahead when it runs
+            "to": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        },
+        _signed_in("ok"),
+        root="availableSlots",
+    ),
+    "Patient.billing": _of_patient("billing { __typename }"),
+    "Billing.balance": _of_patient("billing { balance { owed { value } payable { value } } }"),
+    "Billing.statements": _of_patient("billing { statements { totalCount nodes { id paid { value } } } }"),
+    "Billing.payments": _of_patient("billing { payments { nodes { id amount { value } } } }"),
+    "Billing.pendingPayments": _of_patient("billing { pendingPayments { id } }"),
+    "Billing.account": _of_patient("billing { account { id guarantors { kind isViewer } } }"),
+    "Billing.viewerMayPay": _of_patient("billing { viewerMayPay }"),
+    "StatementDocument.content": _of_patient("billing { statements { nodes { document { content } } } }"),
+    "StatementEdge.cursor": _of_patient("billing { statements { edges { cursor } } }"),
+    "PaymentEdge.cursor": _of_patient("billing { payments { edges { cursor } } }"),
 }
 # Writing a message is for the patient and SCHEDULING_MESSAGING; READ_ONLY gets NotPermitted, nothing sent.
 MESSAGING = {"read_only": "NotPermitted", "revoked": "NOT_FOUND", "unrelated": "NOT_FOUND"}
@@ -257,6 +317,19 @@ ROOT: dict[str, Case] = {
         lambda f: {"id": f.appointment},
         _signed_in("ok", revoked="null", unrelated="null"),
     ),
+    "statement": Case(
+        "query Q($id: ID!) { statement(id: $id) { id document { id } } }",
+        lambda f: {"id": f.invoice},
+        _signed_in("ok", revoked="null", unrelated="null"),
+    ),
+    # More than is owed: refused without a charge for whoever may pay (nothing changes between roles).
+    "makePayment": Case(
+        "mutation M($id: ID!, $key: String!) { makePayment(patientId: $id, amount: "
+        '{value: "1000.00", currency: "USD"}, paymentToken: "tok_test_success", idempotencyKey: $key) '
+        "{ __typename } }",
+        lambda f: {"id": f.patient("pat"), "key": new_key()},
+        _for_patient(patient="AmountExceedsBalance", scheduling="NotPermitted", read_only="NotPermitted"),
+    ),
     "availableSlots": Case(
         "query Q($from: DateTime!, $to: DateTime!) "
         "{ availableSlots(from: $from, to: $to, first: 2) { nodes { id clinician { id } } } }",
@@ -298,6 +371,22 @@ ROOT: dict[str, Case] = {
         "mutation M($id: ID!) { revokeProxy(proxyId: $id) { __typename } }",
         lambda f: {"id": f.rp("rv", "pat")},
         _signed_in("NOT_FOUND", patient="ProxyRevoked"),
+    ),
+    # The patient asks first; the SCHEDULING_MESSAGING proxy may ask too (the practice's default) and finds
+    # that request waiting; the READ_ONLY proxy may not ask at all.
+    "requestRefill": Case(
+        "mutation M($id: ID!, $rx: ID!, $key: String!) "
+        "{ requestRefill(patientId: $id, medicationRequestId: $rx, idempotencyKey: $key) { __typename } }",
+        lambda f: {"id": f.patient("pat"), "rx": f.medication_request, "key": new_key()},
+        _signed_in(
+            "NOT_FOUND", patient="RefillRequested", read_only="NotPermitted", scheduling="AlreadyRequested"
+        ),
+    ),
+    "cancelRefillRequest": Case(
+        "mutation M($id: ID!, $task: ID!, $key: String!) "
+        "{ cancelRefillRequest(patientId: $id, taskId: $task, idempotencyKey: $key) { __typename } }",
+        lambda f: {"id": f.patient("pat"), "task": f"{f.run}-no-such-request", "key": new_key()},
+        _signed_in("NOT_FOUND", read_only="NotPermitted"),
     ),
 }
 SCHEMA = build_schema(Settings(environment="development"))

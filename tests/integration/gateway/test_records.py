@@ -182,8 +182,9 @@ async def test_every_value_kind_newest_first(access: AccessPortal, fhir_base_url
         "80",
     ]  # FHIR decimals keep their precision: Decimal scalars are strings
     assert all(n["status"] == "FINAL" and n["preliminary"] is False for n in nodes)
-    assert len(sent) == 2, sent  # the Patient; one search (performers included, total counted in it)
-    assert "_total=accurate" in sent[1] and "_include=Observation:performer" in sent[1]
+    # One batch: the Patient read and one search (performers included, total counted in it).
+    assert len(sent) == 1 and "GET /fhir/Patient/" in sent[0], sent
+    assert "_total=accurate" in sent[0] and "_include=Observation:performer" in sent[0]
 
 
 async def test_lab_observations_of_the_fixtures_with_filters(access: AccessPortal) -> None:
@@ -198,8 +199,8 @@ async def test_lab_observations_of_the_fixtures_with_filters(access: AccessPorta
     assert quantity["referenceRange"][0]["low"] or quantity["referenceRange"][0]["high"]
     assert {p["id"] for n in labs for p in n["performer"]} == {"org-valley-lab"}
     assert any(n["preliminary"] for n in labs)  # the repeat CBC's values
-    assert len(sent) == 2, sent
-    assert "category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory" in sent[1]
+    assert len(sent) == 1, sent  # the Patient read and the search, in one batch
+    assert "category=http://terminology.hl7.org/CodeSystem/observation-category|laboratory" in sent[0]
     body, sent = await counted(
         access,
         OBSERVATIONS,
@@ -209,7 +210,7 @@ async def test_lab_observations_of_the_fixtures_with_filters(access: AccessPorta
     bp = _data(body)["observations"]["nodes"]
     assert len(bp) == 2 and all(len(n["component"]) == 2 for n in bp)
     assert bp[0]["effectiveDateTime"] > bp[1]["effectiveDateTime"]
-    assert len(sent) == 2, sent
+    assert len(sent) == 1, sent
     newest, oldest = bp[0]["effectiveDateTime"][:10], bp[1]["effectiveDateTime"][:10]
     dated = OBSERVATIONS.replace("$first: Int", "$first: Int, $from: FhirDate, $to: FhirDate").replace(
         "first: $first,", "first: $first, dateFrom: $from, dateTo: $to,"
@@ -217,7 +218,7 @@ async def test_lab_observations_of_the_fixtures_with_filters(access: AccessPorta
     bp_code = {"id": "pat-ava-chen", "code": "http://loinc.org|85354-9"}
     body, sent = await counted(access, dated, {**bp_code, "from": newest}, ava)
     assert [n["id"] for n in _data(body)["observations"]["nodes"]] == [bp[0]["id"]]
-    assert f"date=ge{newest}" in sent[-1] and len(sent) == 2
+    assert f"date=ge{newest}" in sent[-1] and len(sent) == 1
     body, _ = await counted(access, dated, {**bp_code, "to": oldest}, ava)
     assert [n["id"] for n in _data(body)["observations"]["nodes"]] == [bp[1]["id"]]
 
@@ -246,8 +247,12 @@ async def test_records_contact_and_care_team(access: AccessPortal) -> None:
     assert [i["occurrenceDateTime"] for i in imms] == sorted(
         (i["occurrenceDateTime"] for i in imms), reverse=True
     )
-    # Patient, GP (one directory read), CareTeam with its members included, and one search per list.
-    assert len(sent) == 6, sent
+    # One batch: the Patient with its GP included, CareTeam with its members included, one search per list.
+    assert len(sent) == 1, sent
+    entries = sent[0].split(" [", 1)[1]
+    for searched in ("Patient?", "CareTeam?", "Condition?", "AllergyIntolerance?", "Immunization?"):
+        assert f"GET /fhir/{searched}" in entries
+    assert "_include=Patient:general-practitioner" in entries
 
 
 async def test_a_proxy_sees_no_restricted_items(access: AccessPortal) -> None:

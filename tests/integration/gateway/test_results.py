@@ -66,7 +66,7 @@ async def test_a_results_page_of_50_reports_with_performers_costs_at_most_3_requ
         assert node["result"][0]["performer"][0]["id"] == "org-valley-lab"
     assert page["pageInfo"]["hasNextPage"] is False
     assert len(sent) <= 3, sent
-    assert len(sent) == 2, sent  # the Patient, then one search with _include of results and performers
+    assert len(sent) == 1, sent  # one batch: the Patient and one search including results and performers
     search = next(s for s in sent if "/DiagnosticReport?" in s)
     assert "_include=DiagnosticReport:result" in search and "_include=DiagnosticReport:performer" in search
     assert "_total" not in search
@@ -96,7 +96,7 @@ async def test_release_rule_on_the_fixtures(access: AccessPortal) -> None:
     # Never even fetched: the rule is part of the search.
     body, sent = await counted(access, RESULTS, {"id": "pat-walter-schmidt"}, walter)
     search = next(s for s in sent if "/DiagnosticReport?" in s)
-    assert "status=final,amended,corrected,preliminary" in search
+    assert "status:not=registered,partial,appended,cancelled,entered-in-error,unknown" in search
     assert "_tag:not=urn:portal-gateway:release-hold|hold" in search
 
 
@@ -116,7 +116,9 @@ async def test_paging_through_pages_while_results_are_added_has_no_duplicates_or
         page = _results(body)
         seen += [n["id"] for n in page["nodes"]]
         assert [e["node"]["id"] for e in page["edges"]] == [n["id"] for n in page["nodes"]]
-        assert len(sent) == 2, sent  # the Patient and one page
+        # The first page and the Patient in one batch; later pages follow HAPI's paging link (which a batch
+        # cannot carry), sent at the same time as the Patient read.
+        assert len(sent) == (1 if after is None else 2), sent
         pages += 1
         if pages == 1:  # newer results arrive while the viewer pages
             put(fhir_base_url, report_entries(record, range(100, 103)))
@@ -151,7 +153,7 @@ async def test_total_count_is_asked_upstream_only_when_selected(
     token = await session_for(access, record.patient)
     body, sent = await counted(access, TOTAL, {"id": record.patient, "first": 2}, token)
     assert body["data"]["patient"]["results"]["totalCount"] == 3
-    assert len(sent) == 2 and "_total=accurate" in sent[1], sent
+    assert len(sent) == 1 and "_total=accurate" in sent[0], sent
     body, sent = await counted(access, RESULTS, {"id": record.patient, "first": 2}, token)
     assert all("_total" not in s for s in sent)
 

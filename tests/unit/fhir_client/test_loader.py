@@ -11,7 +11,7 @@ import asyncio
 import httpx
 import pytest
 
-from fhir_client import FhirServerError, RetryPolicy, SearchBatcher
+from fhir_client import FhirServerError, RetryPolicy
 
 
 async def test_a_failed_batch_fails_every_waiting_caller_and_is_not_cached(fake) -> None:
@@ -20,12 +20,13 @@ async def test_a_failed_batch_fails_every_waiting_caller_and_is_not_cached(fake)
     def handler(request: httpx.Request) -> httpx.Response:
         if broken:
             return httpx.Response(500)
-        return fake.json(fake.searchset((fake.patient("a"), "match")))
+        return fake.json(fake.patient("a"))  # one id alone is a read
 
     client = fake.client(handler, options=fake.options(retry=RetryPolicy(attempts=1)))
     loader = client.loader("Patient")
     results = await asyncio.gather(loader.load("a"), loader.load("b"), return_exceptions=True)
     assert all(isinstance(result, FhirServerError) for result in results)
+    assert fake.requests[0].url.params["_id"] == "a,b"  # two ids: one search
     broken = False
     assert (await loader.load("a")) is not None
     assert len(fake.requests) == 2
@@ -42,7 +43,7 @@ async def test_chunks_and_dedupes(fake) -> None:
         ids = request.url.params["_id"].split(",")
         return fake.json(fake.searchset(*((fake.patient(i), "match") for i in ids)))
 
-    client = fake.client(handler, options=fake.options(loader_chunk_size=10))
+    client = fake.client(handler, options=fake.options(loader_chunk_size=10, batch_gets=False))
     ids = [f"p{n}" for n in range(25)]
     loaded = await client.loader("Patient").load_many(ids + ids)
     assert [r.id for r in loaded if r] == ids + ids
@@ -54,7 +55,7 @@ async def test_cancelled_caller_does_not_cancel_the_others(fake) -> None:
 
     async def handler(request: httpx.Request) -> httpx.Response:
         await release.wait()
-        return fake.json(fake.searchset((fake.patient("a"), "match")))
+        return fake.json(fake.patient("a"))
 
     loader = fake.client(handler).loader("Patient")
     first = asyncio.ensure_future(loader.load("a"))
@@ -67,16 +68,16 @@ async def test_cancelled_caller_does_not_cancel_the_others(fake) -> None:
         await first
 
 
-async def test_search_batcher_error_stays_with_its_caller(fake) -> None:
+async def test_a_failed_entry_of_a_batch_fails_its_caller_only(fake) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         ok = {"resource": fake.searchset((fake.patient(), "match")), "response": {"status": "200 OK"}}
         bad = {"response": {"status": "400 Bad Request", "outcome": fake.outcome("invalid")}}
         return fake.json({"resourceType": "Bundle", "type": "batch-response", "entry": [ok, bad]})
 
-    batcher = SearchBatcher(fake.client(handler))
+    client = fake.client(handler)
     good, failed = await asyncio.gather(
-        batcher.search("Patient", {"name": "x"}),
-        batcher.search("Observation", {"bogus": "y"}),
+        client.search("Patient", {"name": "x"}),
+        client.search("Observation", {"bogus": "y"}),
         return_exceptions=True,
     )
     assert not isinstance(good, BaseException) and [r.id for r in good.matches] == ["p1"]

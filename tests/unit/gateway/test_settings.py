@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from access import Level
 from auth import FileOutboxMailer, SmtpMailer
 from gateway import create_app
 from gateway.settings import DEVELOPMENT_IP_HASH_KEY, Settings
@@ -80,3 +81,34 @@ def test_trusted_proxies_are_comma_separated_networks(monkeypatch: pytest.Monkey
         monkeypatch.setenv("PORTAL_TRUSTED_PROXIES", wrong)
         with pytest.raises(ValueError, match="trusted_proxies"):
             Settings()
+
+
+def test_refill_levels_reach_the_practice_rules_and_never_include_read_only() -> None:
+    assert _settings().practice_rules().refill_levels == {Level.SELF, Level.SCHEDULING_MESSAGING}
+    assert _settings(refill_levels=["SELF"]).practice_rules().refill_levels == {Level.SELF}
+    assert _settings(refill_due_business_days=5).practice_rules().refill_due_business_days == 5
+    with pytest.raises(ValueError):
+        _settings(refill_levels=["READ_ONLY"])
+
+
+def test_the_test_processor_never_takes_payments_in_production() -> None:
+    assert _settings(environment="test").payment_processor_spec == "test"
+    assert _settings(environment="development").payment_processor_spec == "test"
+    assert _settings(environment="production").payment_processor_spec is None  # no online payments
+    refused = _settings(
+        environment="production",
+        ip_hash_key=STRONG,
+        mail_smtp_host="smtp.clinic.test",
+        payment_processor="test",
+    )
+    with pytest.raises(ValueError, match="PORTAL_PAYMENT_PROCESSOR"):
+        create_app(refused)
+    real = _settings(environment="production", payment_processor="clinic_payments.stripe:make_processor")
+    assert real.payment_processor_spec == "clinic_payments.stripe:make_processor"
+
+
+def test_the_practice_rules_carry_the_billing_settings() -> None:
+    rules = _settings(guarantor_proxies_pay=True, billing_currency="CAD").practice_rules()
+    assert rules.guarantor_proxies_pay is True and rules.billing_currency == "CAD"
+    with pytest.raises(ValueError):
+        _settings(billing_currency="dollars")

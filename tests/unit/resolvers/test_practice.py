@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from access import CAPABILITIES, Capability, Grant, Level
 from resolvers.practice import PracticeRules
 
 RULES = PracticeRules(time_zone=ZoneInfo("America/Chicago"), holidays=frozenset({date(2026, 12, 25)}))
@@ -25,3 +28,26 @@ def test_the_day_is_the_practices_not_utcs() -> None:
     late_friday = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
     assert RULES.local(late_friday).date() == date(2026, 12, 4)
     assert RULES.business_days_after(late_friday, 1) == date(2026, 12, 7)
+
+
+def test_refills_by_default_for_the_patient_and_scheduling_proxies_never_read_only() -> None:
+    rules = PracticeRules()
+    assert Capability.REFILL in rules.capabilities(Grant("p1", Level.SELF))
+    assert Capability.REFILL in rules.capabilities(Grant("p1", Level.SCHEDULING_MESSAGING))
+    assert rules.capabilities(Grant("p1", Level.READ_ONLY)) == {Capability.READ}
+    # Nothing but REFILL is the practice's to change.
+    for level in Level:
+        assert rules.capabilities(Grant("p1", level)) - {Capability.REFILL} == CAPABILITIES[level] - {
+            Capability.REFILL
+        }
+
+
+def test_a_practice_may_keep_refills_to_the_patient_or_switch_them_off() -> None:
+    self_only = PracticeRules(refill_levels=frozenset({Level.SELF}))
+    assert Capability.REFILL in self_only.capabilities(Grant("p1", Level.SELF))
+    assert Capability.REFILL not in self_only.capabilities(Grant("p1", Level.SCHEDULING_MESSAGING))
+    assert Capability.REFILL not in PracticeRules(refill_levels=frozenset()).capabilities(
+        Grant("p1", Level.SELF)
+    )
+    with pytest.raises(ValueError, match="READ_ONLY"):
+        PracticeRules(refill_levels=frozenset({Level.READ_ONLY}))

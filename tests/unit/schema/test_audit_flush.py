@@ -17,9 +17,8 @@ PATIENT = {"resourceType": "Patient", "id": "pat-1", "name": [{"family": "Test"}
 
 
 def fhir(request: httpx.Request) -> httpx.Response:
-    if request.url.path.endswith("/Patient"):
-        bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": PATIENT}]}
-        return httpx.Response(200, json=bundle, headers={"content-type": "application/fhir+json"})
+    if request.url.path.endswith("/Patient/pat-1"):
+        return httpx.Response(200, json=PATIENT, headers={"content-type": "application/fhir+json"})
     raise AssertionError(f"unexpected upstream call {request.url.path}")
 
 
