@@ -23,9 +23,10 @@ from graphql import (
 )
 
 TYPES: dict[str, str] = {
-    "Query": "What a frontend can read: the viewer, a patient's record, appointments, free times, messages.",
-    "Mutation": "What a frontend can do: sign in and out, book, request, cancel, check in, message, manage "
-    "proxies. Expected failures are answered as Problem types, never as errors.",
+    "Query": "What a frontend can read: the viewer, a patient's record (medications and renewals, billing), "
+    "appointments, free times, statements, messages.",
+    "Mutation": "What a frontend can do: sign in and out, book, request, cancel, check in, message, request "
+    "renewals, pay, manage proxies. Expected failures are answered as Problem types, never as errors.",
     "ConsentRequired": "The practice's consent form must be accepted to finish enrolling (a FHIR Consent is "
     "recorded when it is).",
     "CredentialsExpired": "The temporary credentials of an invitation are older than 72 hours: ask the "
