@@ -31,6 +31,8 @@ def test_generated_clients_type_check() -> None:
         "export type DashboardQuery",
         "export type TrendQuery",
         "export type BookAppointmentMutation",
+        "export type RequestRefillMutation",
+        "export type MakePaymentMutation",
     ):
         assert name in types
     checked = _run(str(BIN / "tsc"), "-p", "tsconfig.json")
