@@ -10,6 +10,7 @@ from tests.integration.gateway.access_support import StartAccess
 from tests.integration.gateway.conftest import StartPortal
 
 DASHBOARD = "query Dashboard($id: ID!) { patient(id: $id) { id name { family } unreadMessageCount } }"
+NAME = "query Name($id: ID!) { patient(id: $id) { name { family } } }"
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -36,6 +37,7 @@ async def test_metrics_count_operations_upstream_calls_errors_sessions_and_the_a
         token = await access.token("pat")
         reply = await access.gql(DASHBOARD, {"id": patient}, token=token)
         assert reply.data("patient")["id"] == patient
+        await access.gql(NAME, {"id": patient}, token=token)  # the Patient read alone, not in a batch
         await access.gql(DASHBOARD, {"id": patient})  # anonymous: UNAUTHENTICATED
         await access.gql("query Not_A Name { viewer { account { id } } }", token=token)  # a parse error
         response = await access.portal.client.get("/metrics")
@@ -46,8 +48,10 @@ async def test_metrics_count_operations_upstream_calls_errors_sessions_and_the_a
         assert _value(samples, "portal_graphql_operation_seconds_count", operation="Dashboard") == 2
         assert _value(samples, "portal_graphql_errors_total", code="UNAUTHENTICATED") >= 1
         assert _value(samples, "portal_graphql_errors_total", code="BAD_USER_INPUT") >= 1
+        # The Dashboard's Patient read and message count go upstream together: one batch, no type of its own.
+        assert _value(samples, "portal_fhir_requests_total", resource_type="-", interaction="batch") >= 1
         assert _value(samples, "portal_fhir_requests_total", resource_type="Patient", outcome="ok") >= 1
-        assert _value(samples, "portal_fhir_request_seconds_count", resource_type="Communication") >= 1
+        assert _value(samples, "portal_fhir_request_seconds_count", resource_type="Patient") >= 1
         assert _value(samples, "portal_http_requests_total", route="/graphql", status="200") >= 3
         assert _value(samples, "portal_active_sessions") >= 1
         assert ("portal_audit_queue_depth", ()) in samples

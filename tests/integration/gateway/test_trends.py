@@ -74,13 +74,14 @@ async def test_a_trend_of_1000_points_costs_2_upstream_requests(
     assert [p["observationId"] for p in trend["points"]] == [f"{patient}-o{n}" for n in range(1000)]
     assert trend["unit"] == "%"
     assert trend["points"][0]["referenceRange"][0]["high"]["value"] == "5.6"
-    # The Patient (patient(id) itself), then the trend: the first page with its total, one batch of the rest.
-    trend_requests = [s for s in sent if not s.startswith("GET /fhir/Patient")]
-    print(f"observationTrend, 1000 points: {len(trend_requests)} trend requests, {len(sent)} in all: {sent}")
-    assert len(trend_requests) == 2, sent
-    assert len(sent) == 3, sent
-    assert trend_requests[0].startswith("GET /fhir/Observation?") and "_total=accurate" in trend_requests[0]
-    assert trend_requests[1] == "POST /fhir"
+    # Two batches: the first page with its total beside the Patient read (patient(id) itself), then the
+    # other nine pages by _offset.
+    print(f"observationTrend, 1000 points: {len(sent)} requests: {sent}")
+    assert len(sent) == 2, sent
+    first, rest = (r.batched for r in access.recorder.requests)
+    assert sorted(e.split("?")[0] for e in first) == ["GET /fhir/Observation", f"GET /fhir/Patient/{patient}"]
+    assert any("_total=accurate" in e for e in first), first
+    assert len(rest) == 9 and all("_offset=" in e for e in rest), rest
 
 
 async def test_the_release_rule_the_window_and_other_codes(access: AccessPortal, fhir_base_url: str) -> None:
@@ -106,7 +107,12 @@ async def test_the_release_rule_the_window_and_other_codes(access: AccessPortal,
     window = {"id": patient, "code": TOKEN, "from": "2021-01-05", "to": "2021-01-09"}
     body, sent = await counted(access, TREND, window, token)
     assert [p["observationId"] for p in _trend(body)["points"]] == [f"{patient}-o{n}" for n in range(4, 9)]
-    assert len(sent) == 2, sent  # the Patient and one page: no batch for a short series
+    # One request: the Patient read and the one page go together (no _offset pages for a short series).
+    assert len(sent) == 1, sent
+    assert sorted(e.split("?")[0] for e in access.recorder.flat()) == [
+        "GET /fhir/Observation",
+        f"GET /fhir/Patient/{patient}",
+    ]
 
 
 async def test_blood_pressure_comes_with_its_components(access: AccessPortal) -> None:
@@ -140,10 +146,12 @@ async def test_a_server_without_offset_paging_is_read_by_its_links(
     access.recorder.ignore_param("_offset")  # the server answers every _offset page as the first one
     body, sent = await counted(access, TREND, {"id": patient, "code": TOKEN}, token)
     assert [p["observationId"] for p in _trend(body)["points"]] == [f"{patient}-o{n}" for n in range(250)]
-    # The first page, the batch that showed _offset is ignored, then the server's two next links.
-    assert [s.split("?")[0] for s in sent if not s.startswith("GET /fhir/Patient")] == [
-        "GET /fhir/Observation",
+    # The first page (beside the Patient read), the batch that showed _offset is ignored, then the server's
+    # two next links.
+    assert [s.split(" [")[0].split("?")[0] for s in sent] == [
+        "POST /fhir",
         "POST /fhir",
         "GET /fhir",
         "GET /fhir",
     ], sent
+    assert sum("_offset=" in e for e in access.recorder.requests[1].batched) == 2
