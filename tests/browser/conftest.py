@@ -19,6 +19,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, async_pla
 from auth import Account, AccountStatus
 from auth.inputs import fold
 from tests.integration.conftest import practice, smtp
+from tests.integration.gateway.access_support import family
 from tests.integration.gateway.conftest import StartPortal, clock, start_portal
 from tests.integration.gateway.portal import ANSWER, CHEAP, PASSWORD, Portal
 
@@ -116,4 +117,14 @@ async def portal_account(
     return await portal.auth.accounts.create(account)
 
 
-__all__ = ["PASSWORD", "StartPortal", "Tab", "clock", "portal_account", "practice", "smtp", "start_portal"]
+__all__ = [
+    "PASSWORD",
+    "StartPortal",
+    "Tab",
+    "clock",
+    "family",
+    "portal_account",
+    "practice",
+    "smtp",
+    "start_portal",
+]

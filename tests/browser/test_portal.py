@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pyotp
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Route, expect
 
 from auth import Account
 from auth.totp import code_at
+from fixtures.billing import STATEMENTS
 from tests.browser.conftest import PASSWORD, StartPortal, Tab, portal_account
+from tests.integration.gateway.family import Family
 from tests.integration.gateway.portal import Portal
 
 pytestmark = pytest.mark.integration
@@ -134,19 +137,62 @@ async def test_sending_a_message(signed_in: Open) -> None:
     signed_in.tab.assert_clean()
 
 
-async def test_paying_part_of_the_balance(signed_in: Open) -> None:
+async def test_the_balance_is_the_fixture_statements_less_their_payments(signed_in: Open) -> None:
     page = signed_in.tab.page
-    billing = page.locator("#billing")
-    await expect(billing).to_have_attribute("data-billing", re.compile("available|unavailable"))
-    if await billing.get_attribute("data-billing") == "unavailable":
-        # Billing (issue 14) is not in this schema yet: the page says so and everything else works.
-        await expect(billing).to_contain_text("not available yet")
-    else:
-        await page.get_by_label("Amount to pay now").fill("1.00")
-        await page.get_by_role("button", name="Pay").click()
-        await expect(page.locator("#pay-status")).to_contain_text("Thank you")
+    owed = sum((s.net - s.paid for s in STATEMENTS if s.patient == "maria-lopez"), Decimal(0))
+    await expect(page.locator("#balance-owed")).to_have_text(f"${owed:.2f} due")  # $40.00
+    await expect(page.get_by_label("Amount to pay now")).to_be_visible()  # her own bills: she may pay
     await signed_in.tab.shot("portal-balance")
     signed_in.tab.assert_clean()
+
+
+async def test_a_balance_that_cannot_be_loaded_leaves_the_rest_of_the_page_working(signed_in: Open) -> None:
+    page = signed_in.tab.page
+
+    async def billing_down(route: Route) -> None:
+        if "PortalBalance" not in (route.request.post_data or ""):
+            await route.fallback()  # everything else as usual (and still offline)
+            return
+        error = {"message": "The EHR is unavailable.", "extensions": {"code": "UPSTREAM_UNAVAILABLE"}}
+        await route.fulfill(json={"data": {"patient": None}, "errors": [{**error, "path": ["patient"]}]})
+
+    await page.route("**/graphql", billing_down)
+    await page.get_by_label("Viewing the record of").select_option(value="pat-leo-lopez")
+    await expect(page.get_by_role("heading", name="Leo Lopez's record")).to_be_visible()
+    await expect(page.locator("#billing")).to_have_attribute("data-billing", "error")
+    await expect(page.locator("#billing")).to_contain_text("cannot be shown right now")
+    await expect(page.locator("#appointments-list li").first).to_be_visible()
+    await expect(page.get_by_role("heading", name="Book an appointment")).to_be_visible()
+    await expect(page.locator("#notice")).to_contain_text(
+        "Now viewing Leo Lopez"
+    )  # no "Something went wrong"
+    await signed_in.tab.shot("portal-balance-unavailable")
+    signed_in.tab.assert_clean()
+
+
+async def test_paying_part_of_the_balance(start_portal: StartPortal, tab: Tab, family: Family) -> None:
+    # The test's own family pays, so the fixture practice's balances stay as they are.
+    async with start_portal("development") as portal:
+        account = await portal_account(portal, family.patient("pat"), family.person("pat"))
+        tab.base = str(portal.client.base_url).rstrip("/")
+        await tab.sign_in_by_cookie((await portal.auth.sessions.create(account.id)).token)
+        page = tab.page
+        await page.goto(f"{tab.base}/portal")
+        owed = page.locator("#balance-owed")
+        await expect(owed).to_have_text("$30.00 due")  # the family's statement: 145.00 less 115.00 insurance
+        await page.get_by_label("Amount to pay now").fill("40.00")
+        await page.get_by_role("button", name="Pay").click()
+        await expect(page.locator("#pay-status")).to_contain_text("at most $30.00")  # nothing sent
+        await page.get_by_label("Card").select_option(value="tok_test_declined")
+        await page.get_by_label("Amount to pay now").fill("1.00")
+        await page.get_by_role("button", name="Pay").click()
+        await expect(page.locator("#pay-status")).to_contain_text("declined")
+        await page.get_by_label("Card").select_option(value="tok_test_success")
+        await page.get_by_role("button", name="Pay").click()
+        await expect(page.locator("#pay-status")).to_have_text("Thank you: $1.00 paid.")
+        await expect(owed).to_have_text("$29.00 due")
+        await tab.shot("portal-paid")
+        tab.assert_clean()
 
 
 async def test_the_idle_timeout_warns_a_minute_before_and_then_signs_out(

@@ -197,7 +197,7 @@ async function loadPatient() {
   await Promise.all([
     loadTrend(),
     capabilities.includes('MESSAGE') ? loadRecipients() : null,
-    mountBilling($('billing'), state.patientId, capabilities),
+    mountBilling($('billing'), state.patientId, guarded),
   ]);
 }
 
