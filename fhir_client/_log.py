@@ -34,8 +34,10 @@ class CallCounter:
     elapsed_ms: float = 0.0
     by_interaction: Counter[str] = field(default_factory=Counter)
 
-    def record(self, interaction: str, *, failed: bool, elapsed_ms: float) -> None:
-        """Count one request that was sent."""
+    def record(
+        self, interaction: str, *, failed: bool, elapsed_ms: float, resource_type: str | None = None
+    ) -> None:
+        """Count one request that was sent (``resource_type``: the type addressed, for metrics by type)."""
         self.calls += 1
         self.failures += failed
         self.elapsed_ms += elapsed_ms

@@ -159,7 +159,9 @@ class Sender:
         else:
             self.breaker.record_success()
         for counter in self.counters:
-            counter.record(call.interaction, failed=failed, elapsed_ms=elapsed_ms)
+            counter.record(
+                call.interaction, failed=failed, elapsed_ms=elapsed_ms, resource_type=call.resource_type
+            )
         log_call(
             method=call.method,
             interaction=call.interaction,

@@ -21,6 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import access
 import auth
 from fhir_client import (
+    CallCounter,
     CircuitBreaker,
     ClientOptions,
     FhirClient,
@@ -37,8 +38,10 @@ from schema import build_schema
 
 from .attachments import AttachmentsEndpoint
 from .audit import AuditWriter
+from .devtools import devtools_routes as development_routes
 from .health import healthz, readyz
 from .logs import quiet_library_loggers
+from .metrics import Metrics, MetricsEndpoint, MetricsMiddleware
 from .middleware.body_limit import BodyLimitMiddleware
 from .middleware.request_id import RequestIdMiddleware
 from .middleware.security_headers import SecurityHeadersMiddleware
@@ -47,6 +50,7 @@ from .middleware.session import SessionMiddleware
 from .notices import Notifier
 from .payments import payment_services, reconciler
 from .periodic import Periodic
+from .portal import portal_routes
 from .settings import Settings
 from .view import GraphQLView
 
@@ -71,6 +75,7 @@ async def services(
     clock: auth.Clock | None = None,
     mailer: auth.Mailer | None = None,
     background: bool = True,
+    upstream_metrics: CallCounter | None = None,
 ) -> AsyncIterator[State]:
     """Open the shared clients and the ``auth`` services; close them on exit (the app lifespan, the CLI).
 
@@ -80,6 +85,7 @@ async def services(
         mailer: Where mail goes (default: what the settings describe, SMTP or the file outbox).
         background: Run the background work (notices, the audit writer, the payment reconciler); a CLI
             command that does one such pass itself says no.
+        upstream_metrics: The process-wide counter every upstream call adds to (``/metrics``).
 
     Yields:
         The root ``FhirClient``, the Redis pool, ``Auth``, ``Access``, the idempotency store and the
@@ -120,6 +126,7 @@ async def services(
                 failure_threshold=settings.fhir_breaker_failures,
                 reset_after=settings.fhir_breaker_reset_seconds,
             ),
+            metrics=upstream_metrics,
         )
         service = auth.build_auth(
             redis,
@@ -205,26 +212,36 @@ def create_app(
         ValueError: Outside development, a missing or weak secret or no SMTP server (refuse to start).
     """
     settings.check_startable()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        async with services(settings, clock=clock, mailer=mailer) as state:
+        async with services(settings, clock=clock, mailer=mailer, upstream_metrics=metrics.upstream) as state:
             yield state
 
-    view = GraphQLView(build_schema(settings), settings)
+    view = GraphQLView(build_schema(settings), settings, metrics=metrics)
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/attachments", AttachmentsEndpoint(settings), methods=["GET", "POST"]),
+        Route(
+            "/metrics",
+            MetricsEndpoint(metrics, development=settings.development, allow=settings.metrics_allow).serve,
+            methods=["GET"],
+        ),
+        # GraphiQL's local assets and the reference portal page: development only.
+        *([*development_routes(), *portal_routes()] if settings.development else []),
+    ]
     # Outermost, so that every later step sees the client's address: X-Forwarded-For is read only from the
     # trusted proxies, right to left, up to the first address that is not one of them (uvicorn's own code).
     trusted = [str(network) for network in settings.trusted_proxies]
     proxies = [Middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)] if trusted else []
     app = Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/graphql", view, methods=["GET", "POST"]),
-            Route("/attachments", AttachmentsEndpoint(settings), methods=["GET", "POST"]),
-        ],
+        routes=routes,
         middleware=[
             *proxies,
+            Middleware(MetricsMiddleware, metrics=metrics, routes=[route.path for route in routes]),
             Middleware(RequestIdMiddleware),
             *([Middleware(ServerTimingMiddleware)] if settings.timing else []),
             Middleware(SecurityHeadersMiddleware, development=settings.development),

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # The TLS proxies (CIDRs, comma-separated) whose X-Forwarded-For names the client; none: the socket's
     # address is the client's. Rate limits and security events use the address this yields.
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = []
+    # Who may read /metrics outside development (CIDRs, comma-separated; none: nobody). In development
+    # anyone on the machine may.
+    metrics_allow: Annotated[list[IPvAnyNetwork], NoDecode] = []
 
     redis_url: RedisDsn = RedisDsn("redis://127.0.0.1:6380/0")
     redis_timeout: float = Field(default=2.0, gt=0, le=30)
@@ -361,7 +364,7 @@ class Settings(BaseSettings):
             scope=self.fhir_smart_scope,
         )
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "metrics_allow", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 from cross_web import HTTPException
@@ -24,8 +27,13 @@ from resolvers.timings import CURRENT, phase
 from resolvers.viewer import SessionState
 from schema import PortalSchema
 
+from .devtools import graphiql_page
 from .errors import error_response
+from .metrics import Metrics
 from .settings import Settings
+
+# Whether a document starts with a mutation (after comments and white space): the operation type label.
+_MUTATION = re.compile(r"^(?:\s|#[^\n]*\n)*mutation\b")
 
 
 class GraphQLView(GraphQL[RequestContext, None]):
@@ -34,9 +42,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
     Args:
         schema: The schema from ``build_schema``.
         settings: The gateway settings.
+        metrics: Where operations are counted and timed (``/metrics``).
     """
 
-    def __init__(self, schema: PortalSchema, settings: Settings) -> None:
+    def __init__(self, schema: PortalSchema, settings: Settings, *, metrics: Metrics | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.development else None,
@@ -47,6 +56,11 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self.settings = settings
         self.cursor_key = settings.cursor_secret()
         self.practice = settings.practice_rules()
+        self.metrics = metrics
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the gateway's own local assets (development only; no CDN)."""
+        return graphiql_page()
 
     def encode_json(self, data: object) -> str | bytes:
         """Serialize an answer with orjson; timed as the ``serialize`` phase when Server-Timing is on.
@@ -75,6 +89,32 @@ class GraphQLView(GraphQL[RequestContext, None]):
             code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_USER_INPUT
             response = error_response(exc.status_code, exc.reason, code)
         await response(scope, receive, send)
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: Any,
+        context: RequestContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """Run the operation; count and time it by its name, and its errors by code (``/metrics``)."""
+        started = time.perf_counter()
+        result = await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+        if self.metrics is not None and not isinstance(result, list):
+            name = self.metrics.operation_label(
+                getattr(request_data, "operation_name", None), getattr(request_data, "query", None)
+            )
+            codes = [
+                str((error.extensions or {}).get("code", "INTERNAL"))
+                for error in getattr(result, "errors", None) or ()
+            ]
+            kind = "mutation" if _MUTATION.match(getattr(request_data, "query", None) or "") else "query"
+            self.metrics.observe_operation(name, kind, time.perf_counter() - started, codes)
+        return result
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

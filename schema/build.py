@@ -17,6 +17,7 @@ from .audit import AuditFlush
 from .common import FHIR_DATE_SCALAR, FhirDate
 from .config import SchemaSettings
 from .connection import ConnectionArguments
+from .descriptions import describe
 from .documents import CachedDocuments, DocumentCache
 from .errors import PortalSchema, PublicErrors
 from .limits import DepthLimit, DocumentLimits
@@ -56,7 +57,7 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
         extensions.append(DisableIntrospection)
     if settings.timing:
         extensions.append(PhaseTimings)
-    return PortalSchema(
+    schema = PortalSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
@@ -64,3 +65,6 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
             disable_field_suggestions=not settings.development, scalar_map={FhirDate: FHIR_DATE_SCALAR}
         ),
     )
+    # Every type and field is described; the older ones from the catalogue (schema/descriptions.py).
+    describe(schema._schema)
+    return schema

@@ -16,6 +16,7 @@ from resolvers.medications import medications_page
 from resolvers.patient import ContactPointValue, PatientRecord, general_practitioners
 from resolvers.refill_requests import refill_requests_page
 from resolvers.results import OBSERVATIONS, RESULTS, Filters, ReleasedList, released_page
+from resolvers.trends import observation_trend
 
 from .access_log import AccessLogEntry
 from .appointments import Appointment, AppointmentsWhen
@@ -38,6 +39,7 @@ from .records import AllergyIntolerance, CareTeam, Condition, Immunization
 from .refill_requests import RefillRequest
 from .report import DiagnosticReport, ResultCategory
 from .shown import gate
+from .trends import ObservationTrend
 
 Info = strawberry.Info[RequestContext, None]
 T = TypeVar("T")
@@ -189,6 +191,27 @@ class Patient:
     ) -> Connection[Observation]:
         filters = Filters(category.value if category else None, code, date_from, date_to)
         return await _released(info, self._id, OBSERVATIONS, filters, Observation.from_value, first, after)
+
+    @strawberry.field(
+        description=(
+            "The series of one coded measurement for a chart (HbA1c, weight, blood pressure with its "
+            "components): every released Observation of the code in the window, oldest first. At most 5,000 "
+            "points (more is BAD_USER_INPUT: narrow the window); 2 upstream requests per 1,000 points."
+        )
+    )
+    async def observation_trend(
+        self,
+        info: Info,
+        code: Annotated[str, strawberry.argument(description=CODE + " LOINC for labs and vitals.")],
+        from_: Annotated[
+            FhirDate | None, strawberry.argument(name="from", description="First day, inclusive (FHIR date).")
+        ] = None,
+        to: Annotated[
+            FhirDate | None, strawberry.argument(description="Last day, inclusive (FHIR date).")
+        ] = None,
+    ) -> ObservationTrend:
+        value = await observation_trend(info.context, self._id, code, from_, to)
+        return ObservationTrend.from_value(value)
 
     @strawberry.field(
         description=(

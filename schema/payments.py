@@ -15,7 +15,9 @@ from .outcomes import IdempotencyKeyReused, NotPermitted, Presented, Problem, Pr
 @strawberry.type(description="Paid: the card was charged and the payment is recorded in the EHR.")
 @presents(payments.PaymentSucceeded)
 class PaymentSucceeded(Presented):
-    payment: Payment
+    payment: Payment = strawberry.field(
+        description="The payment as the EHR recorded it (PaymentReconciliation with its Task)."
+    )
 
     @classmethod
     def from_value(cls, value: payments.PaymentSucceeded, token: str | None) -> PaymentSucceeded:
@@ -59,8 +61,8 @@ class InvalidAmount(Problem, Presented):
 )
 @presents(payments.PaymentPending)
 class PaymentPending(Presented):
-    payment: PendingPayment
-    message: str
+    payment: PendingPayment = strawberry.field(description="The gateway's record of the payment under way.")
+    message: str = strawberry.field(description="What to tell the patient: it is being recorded; no action.")
 
     @classmethod
     def from_value(cls, value: payments.PaymentPending, token: str | None) -> PaymentPending:

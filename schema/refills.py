@@ -18,7 +18,9 @@ from .refill_requests import RefillRequestState
 class RefillRequested(Presented):
     id: strawberry.ID = strawberry.field(description="The request's Task.id (see patient.refillRequests).")
     medication_request_id: strawberry.ID = strawberry.field(description="Task.focus: the order to renew.")
-    state: RefillRequestState  # type: ignore[valid-type]
+    state: RefillRequestState = strawberry.field(  # type: ignore[valid-type]
+        description="Where the request stands (from Task.status): REQUESTED while it waits."
+    )
     requested_at: str | None = strawberry.field(description="Task.authoredOn.")
     due_date: str | None = strawberry.field(description="Task.restriction.period.end.")
 
@@ -36,7 +38,9 @@ class AlreadyRequested(Problem, Presented):
 class NotRenewable(Problem, Presented):
     message: str
     code: ProblemCode = ProblemCode.NOT_RENEWABLE  # type: ignore[valid-type]
-    reason: NotRenewableReason  # type: ignore[valid-type]
+    reason: NotRenewableReason = strawberry.field(  # type: ignore[valid-type]
+        description="Why: NOT_ACTIVE (MedicationRequest.status) or NOT_AN_ORDER (MedicationRequest.intent)."
+    )
 
 
 @strawberry.type(description="The request was withdrawn (Task.status cancelled).")
@@ -50,7 +54,9 @@ class RefillRequestCancelled(Presented):
 class RefillRequestClosed(Problem, Presented):
     message: str
     code: ProblemCode = ProblemCode.REFILL_REQUEST_CLOSED  # type: ignore[valid-type]
-    state: RefillRequestState  # type: ignore[valid-type]
+    state: RefillRequestState = strawberry.field(  # type: ignore[valid-type]
+        description="Where it stands now (from Task.status): taken up, answered or withdrawn."
+    )
 
 
 RequestRefillResult = Annotated[

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything both commands need on a fresh machine: the Python venv with the project installed, Debian's
-# redis-server, and Java 17 + Maven for fhir-server/. Re-running is cheap: each step is skipped when done.
+# redis-server and chromium (browser tests), the pinned npm packages, and Java 17 + Maven for fhir-server/.
+# Re-running is cheap: each step is skipped when done.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -42,12 +43,32 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   fi
 fi
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 18 ? 1 : 0)' || { echo "bootstrap: Node 18+ is required" >&2; exit 1; }
-npm_stamp="tests/conformance/node_modules/.package-lock.sha256"
-npm_want="$(sha256sum tests/conformance/package-lock.json | cut -d' ' -f1)"
-if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
-  echo "bootstrap: installing the conformance audit (npm ci in tests/conformance)"
-  npm ci --prefix tests/conformance --no-audit --no-fund --silent
-  echo "$npm_want" > "$npm_stamp"
+# Each folder's packages are pinned by its lockfile and installed again only when it changes:
+# tests/conformance (the GraphQL-over-HTTP audit), gateway/devtools/assets (GraphiQL, React and the explorer
+# plugin that the development IDE serves itself), tests/codegen (GraphQL Code Generator and TypeScript).
+npm_folder() {
+  local folder="$1" what="$2"
+  local stamp="$folder/node_modules/.package-lock.sha256"
+  local want; want="$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "bootstrap: installing $what (npm ci in $folder)"
+    npm ci --prefix "$folder" --no-audit --no-fund --silent
+    echo "$want" > "$stamp"
+  fi
+}
+npm_folder tests/conformance "the conformance audit"
+npm_folder gateway/devtools/assets "GraphiQL for development"
+npm_folder tests/codegen "the typed-client check"
+
+# Headless Chromium for the browser tests (tests/browser), from Debian's package: no step downloads a browser.
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing chromium (Debian package) for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    # Only the browser tests need it (they fail saying so): `make run` works without.
+    echo "bootstrap: chromium is missing; the browser tests need it. As root: apt-get install chromium" >&2
+  fi
 fi
 
 command -v java >/dev/null || { echo "bootstrap: Java 17+ is required (apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }

@@ -38,7 +38,8 @@ fi
 cat <<MSG
 
   portal-gateway is up (development):
-    GraphiQL   http://127.0.0.1:$PORTAL_PORT/graphql
+    GraphiQL   http://127.0.0.1:$PORTAL_PORT/graphql   (the Sign in panel is open: press Sign in, run Me)
+    portal     http://127.0.0.1:$PORTAL_PORT/portal    (the reference page; docs/frontend/getting-started.md)
     health     http://127.0.0.1:$PORTAL_PORT/healthz   readiness http://127.0.0.1:$PORTAL_PORT/readyz
     FHIR       $PORTAL_FHIR_BASE_URL
     Sign in:   mutation { signIn(username: "maria.lopez", password: "correct horse battery staple 1") { __typename } }

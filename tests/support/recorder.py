@@ -8,6 +8,7 @@ and body, so a test can assert that no request for another patient's data was se
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ class Recorder:
     requests: list[Recorded] = field(default_factory=list)
     lost_answers: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    ignored: set[str] = field(default_factory=set)
     meanwhile: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
 
     def clear(self) -> None:
@@ -86,6 +88,11 @@ class Recorder:
         """Fault injection: ``change`` runs (straight against HAPI) just before the next ``method`` request
         is forwarded: someone else's write between the gateway's read and its own."""
         self.meanwhile.append((method, change))
+
+    def ignore_param(self, name: str) -> None:
+        """Fault injection: HAPI never sees the search parameter ``name`` (in URLs and in batch entries), as
+        a server that does not support it would behave (it then answers as if it were not there)."""
+        self.ignored.add(name)
 
     def refuse_next(self, method: str) -> None:
         """Fault injection: the next ``method`` request is answered 503 without reaching HAPI."""
@@ -116,6 +123,9 @@ async def recording_proxy(upstream_base: str) -> AsyncIterator[Recorder]:
             if method in recorder.refused:
                 recorder.refused.remove(method)
                 return Response(b"unavailable", status_code=503, media_type="text/plain")
+            for name in recorder.ignored:
+                path = re.sub(rf"[?&]{re.escape(name)}=[^&]*", "", path)
+                body = re.sub(rf"(?:&|\\u0026){re.escape(name)}=[^&\"\\]*".encode(), b"", body)
             headers = {k: v for k, v in request.headers.items() if k not in _HOP and k != "accept-encoding"}
             reply = await client.request(request.method, path, content=body, headers=headers)
             if method in recorder.lost_answers:

@@ -96,6 +96,9 @@ NESTED: dict[str, Case] = {
     "Patient.immunizations": _of_patient("immunizations { nodes { id } }"),
     "Patient.results": _of_patient("results(category: LAB) { nodes { id } }"),
     "Patient.observations": _of_patient("observations(first: 5) { totalCount nodes { id } }"),
+    "Patient.observationTrend": _of_patient(
+        'observationTrend(code: "http://loinc.org|85354-9") { points { time } }'
+    ),
     "DiagnosticReport.result": _of_patient("results { nodes { result { id } } }"),
     "DiagnosticReport.performer": _of_patient("results { nodes { performer { __typename } } }"),
     "Observation.performer": _of_patient("observations { nodes { performer { __typename } } }"),
