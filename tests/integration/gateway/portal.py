@@ -179,15 +179,16 @@ class Portal:
 
 @asynccontextmanager
 async def second_process(
-    portal: Portal, smtp_port: int, **update: Any
+    portal: Portal, smtp_port: int, *, workers: int = 1, **update: Any
 ) -> AsyncIterator[tuple[Portal, GatewayProcess]]:
     """``portal``'s settings (with ``update``, mail to the sink on ``smtp_port``) served by another gateway
-    process: its own pools and caches, the same Redis, HAPI and clock. The Portal and the process."""
+    process (``workers`` of them under one supervisor): its own pools and caches, the same Redis and HAPI.
+    The Portal and the process. It runs on the real clock, whatever ``portal.clock`` says."""
     settings = portal.settings.model_copy(
         update={"mail_smtp_port": smtp_port, "mail_smtp_security": "none", **update}
     )
     async with (
-        gateway_process(settings) as process,
+        gateway_process(settings, workers=workers) as process,
         httpx.AsyncClient(base_url=process.url, timeout=60) as client,
     ):
         yield Portal(client, settings, portal.auth, portal.access, portal.redis, portal.clock), process

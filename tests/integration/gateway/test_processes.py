@@ -6,41 +6,39 @@ in-process gateway and a second one as its own OS process; and ``serve --workers
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
-import httpx
-
+from auth import ManualClock
 from tests.integration.auth.helpers import SmtpSink
 from tests.integration.gateway.access_support import AccessPortal, StartAccess
-from tests.integration.gateway.portal import Portal
-from tests.support.servers import GatewayProcess, gateway_process
+from tests.integration.gateway.portal import second_process
 
 PATIENT = "query($id: ID!) { patient(id: $id) { id } }"
 REVOKE = "mutation R($id: ID!) { revokeProxy(proxyId: $id) { __typename } }"
 
 
-@asynccontextmanager
-async def second_gateway(
-    access: AccessPortal, smtp: SmtpSink, *, workers: int = 1
-) -> AsyncIterator[tuple[Portal, GatewayProcess]]:
-    settings = access.portal.settings.model_copy(
-        update={"mail_smtp_port": smtp.port, "mail_smtp_security": "none"}
-    )
-    async with (
-        gateway_process(settings, workers=workers) as process,
-        httpx.AsyncClient(base_url=process.url, timeout=30) as client,
-    ):
-        portal = access.portal
-        yield Portal(client, settings, portal.auth, portal.access, portal.redis, portal.clock), process
+async def one_window(clock: ManualClock) -> None:
+    """Put the in-process gateway's clock on the real one (the other process's), early in a minute.
+
+    Rate-limit windows are numbered from each process's clock: the counts of both meet only in one window.
+    """
+    seconds = datetime.now(UTC).second
+    if seconds > 30:
+        await asyncio.sleep(61 - seconds)
+    clock.advance(datetime.now(UTC) - clock.now())
 
 
 async def test_sessions_lockouts_rate_limits_scope_and_audit_hold_across_two_processes(
     start_access: StartAccess, smtp: SmtpSink
 ) -> None:
-    async with start_access(signin_per_ip_per_minute=8) as access, second_gateway(access, smtp) as (b, _):
+    async with (
+        start_access(signin_per_ip_per_minute=8) as access,
+        second_process(access.portal, smtp.port) as (b, _),
+    ):
         a, f = access.portal, access.family
+        await one_window(a.clock)
         # A session made by A's sign-in works on B.
         token = await a.signed_in("user.pat")
         assert (await b.gql("{ viewer { account { username } } }", token=token)).data("viewer")[
@@ -81,7 +79,7 @@ async def test_sessions_lockouts_rate_limits_scope_and_audit_hold_across_two_pro
 
 
 async def test_serve_with_two_workers(access: AccessPortal, smtp: SmtpSink) -> None:
-    async with second_gateway(access, smtp, workers=2) as (workers, process):
+    async with second_process(access.portal, smtp.port, workers=2) as (workers, process):
         token = await access.token("pat")
         for _ in range(6):
             reply = await workers.gql(PATIENT, {"id": access.family.patient("pat")}, token=token)
