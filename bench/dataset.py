@@ -42,11 +42,9 @@ from fixtures.fhir import (
 from fixtures.labs import (
     LAB_CATEGORY,
     LAB_PERFORMER,
-    LABORATORY,
     PANELS,
     Analyte,
-    interpretation,
-    reference_range,
+    lab_observation,
 )
 from fixtures.load import client_for, load_practice, post_all, transaction, transactions
 from fixtures.practice import clinician_ref, location_ref
@@ -213,19 +211,8 @@ def _reports(
 def _result(pid: str, report_id: str, analyte: Analyte, collected: str, issued: str, seed: int) -> Resource:
     low = analyte.low if analyte.low is not None else analyte.high * 0.5
     value = round(low + (analyte.high - low) * ((seed * 37 + len(analyte.key)) % 110) / 100, 2)
-    return resource(
-        "Observation",
-        f"{report_id}-{analyte.key}",
-        status="final",
-        category=[LABORATORY],
-        code=concept(LOINC, analyte.loinc, analyte.display),
-        subject=ref("Patient", pid),
-        effectiveDateTime=collected,
-        issued=issued,
-        performer=[LAB_PERFORMER],
-        valueQuantity=quantity(value, analyte.unit),
-        interpretation=[interpretation(analyte, value)],
-        referenceRange=[reference_range(analyte)],
+    return lab_observation(
+        f"{report_id}-{analyte.key}", "final", ref("Patient", pid), analyte, value, collected, issued
     )
 
 

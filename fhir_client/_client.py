@@ -105,6 +105,11 @@ class FhirClient(WriteMethods):
             return False
         return response.status_code == 200
 
+    def count_entry(self, interaction: str, resource_type: str, *, failed: bool) -> None:
+        """Count a GET answered inside a batch Bundle, in this client's counter and the process's."""
+        for counter in self._sender.counters:
+            counter.record_entry(interaction, resource_type, failed=failed)
+
     def loader(self, resource_type: str) -> ReadLoader:
         """The read loader of ``resource_type`` for this client (made on first use; see ``ReadLoader``)."""
         loader = self._loaders.get(resource_type)

@@ -230,6 +230,7 @@ class GetBatcher:
             return
         retried: list[Awaitable[None]] = []
         for get, result in zip(gets, results, strict=True):
+            self._client.count_entry(get.interaction, get.resource_type, failed=not result.ok)
             if result.status in RETRY_STATUSES:
                 retried.append(self._alone(get))  # on its own, with the client's retry policy
             elif not result.ok:

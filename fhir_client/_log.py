@@ -27,12 +27,14 @@ class CallCounter:
         failures: Of those, transport failures and 5xx answers.
         elapsed_ms: Total time spent waiting for them.
         by_interaction: Requests per interaction (``read``, ``search``, ``batch``, ...).
+        batched: The GETs sent inside ``batch`` Bundles, per resource type (the Bundle itself is one call).
     """
 
     calls: int = 0
     failures: int = 0
     elapsed_ms: float = 0.0
     by_interaction: Counter[str] = field(default_factory=Counter)
+    batched: Counter[str] = field(default_factory=Counter)
 
     def record(
         self, interaction: str, *, failed: bool, elapsed_ms: float, resource_type: str | None = None
@@ -42,6 +44,14 @@ class CallCounter:
         self.failures += failed
         self.elapsed_ms += elapsed_ms
         self.by_interaction[interaction] += 1
+
+    def record_entry(self, interaction: str, resource_type: str, *, failed: bool) -> None:
+        """Count one GET answered inside a ``batch`` Bundle, by its resource type.
+
+        It is not a call of its own (``record`` counted the Bundle); it keeps what was asked of each type
+        visible.
+        """
+        self.batched[resource_type] += 1
 
 
 def log_call(

@@ -83,6 +83,12 @@ class Metrics:
             ("resource_type", "interaction", "outcome"),
             registry=self.registry,
         )
+        self.fhir_batched = Counter(
+            "portal_fhir_batched",
+            "Upstream FHIR GETs sent inside batch Bundles, by resource type, interaction and outcome.",
+            ("resource_type", "interaction", "outcome"),
+            registry=self.registry,
+        )
         self.fhir_seconds = Histogram(
             "portal_fhir_request_seconds",
             "Upstream FHIR request time by resource type.",
@@ -151,6 +157,11 @@ class _UpstreamCounter(CallCounter):
         outcome = "failed" if failed else "ok"
         self._metrics.fhir_requests.labels(kind, interaction, outcome).inc()
         self._metrics.fhir_seconds.labels(kind).observe(elapsed_ms / 1000)
+
+    def record_entry(self, interaction: str, resource_type: str, *, failed: bool) -> None:
+        super().record_entry(interaction, resource_type, failed=failed)
+        outcome = "failed" if failed else "ok"
+        self._metrics.fhir_batched.labels(resource_type, interaction, outcome).inc()
 
 
 class MetricsMiddleware:

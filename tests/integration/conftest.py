@@ -1,14 +1,16 @@
-"""Integration fixtures: the synthetic practice loaded into the real HAPI server once per session."""
+"""Integration fixtures: the synthetic practice loaded into the real HAPI server once per session, the SMTP
+sink, and a Redis of a test's own with AOF persistence (for restarts)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from fixtures import load_practice
 from tests.integration.auth.helpers import SmtpSink
+from tests.support.servers import RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +26,12 @@ def smtp() -> Iterator[SmtpSink]:
     sink.start()
     yield sink
     sink.stop()
+
+
+@pytest.fixture
+async def aof_redis() -> AsyncIterator[RedisServer]:
+    """A Redis of this test's own with AOF persistence, to stop and start again; removed afterwards."""
+    server = RedisServer(appendonly=True)
+    await server.start()
+    yield server
+    await server.close()

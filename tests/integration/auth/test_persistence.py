@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,14 +13,6 @@ from tests.integration.auth.helpers import PASSWORD, FakeDirectory, SmtpSink, ac
 from tests.support.servers import RedisServer
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def aof_redis() -> AsyncIterator[RedisServer]:
-    server = RedisServer(appendonly=True)
-    await server.start()
-    yield server
-    await server.close()
 
 
 async def test_accounts_and_sessions_survive_a_restart(

@@ -50,6 +50,9 @@ async def test_metrics_count_operations_upstream_calls_errors_sessions_and_the_a
         assert _value(samples, "portal_graphql_errors_total", code="BAD_USER_INPUT") >= 1
         # The Dashboard's Patient read and message count go upstream together: one batch, no type of its own.
         assert _value(samples, "portal_fhir_requests_total", resource_type="-", interaction="batch") >= 1
+        # What the batches held is counted by type: the Patient read and the unread count's search.
+        assert _value(samples, "portal_fhir_batched_total", resource_type="Patient", interaction="read") >= 1
+        assert _value(samples, "portal_fhir_batched_total", resource_type="Communication", outcome="ok") >= 1
         assert _value(samples, "portal_fhir_requests_total", resource_type="Patient", outcome="ok") >= 1
         assert _value(samples, "portal_fhir_request_seconds_count", resource_type="Patient") >= 1
         assert _value(samples, "portal_http_requests_total", route="/graphql", status="200") >= 3

@@ -266,40 +266,36 @@ async def test_a_crash_before_the_charge_is_voided_and_the_balance_restored(
 
 
 async def test_a_pending_payment_survives_a_redis_restart_with_aof(
-    access: AccessPortal, fhir_base_url: str
+    access: AccessPortal, fhir_base_url: str, aof_redis: RedisServer
 ) -> None:
-    server = RedisServer(appendonly=True)
-    await server.start()
+    server = aof_redis  # removed by the fixture, failing or not
     patient, prefix = access.family.patient("pat"), access.portal.settings.auth_key_prefix
-    try:
-        redis = Redis.from_url(server.url)
-        store, processor = PendingPayments(redis, prefix), TestProcessor(redis, prefix)
-        record = _written(access, "3.00", SystemClock().now())
-        now_ms = epoch_ms(record.created)
-        await store.reserve(record, owner="gone", owed=Decimal("30.00"), seen=(), now_ms=now_ms)
-        charged = await processor.charge(ChargeRequest(record.marker, record.amount, "USD", SUCCESS, "test"))
-        assert isinstance(charged, Charged)
-        await store.update(
-            record,
-            "gone",
-            now_ms,
-            release=True,
-            state=PendingState.CHARGED,
-            transaction_id=charged.transaction_id,
+    redis = Redis.from_url(server.url)
+    store, processor = PendingPayments(redis, prefix), TestProcessor(redis, prefix)
+    record = _written(access, "3.00", SystemClock().now())
+    now_ms = epoch_ms(record.created)
+    await store.reserve(record, owner="gone", owed=Decimal("30.00"), seen=(), now_ms=now_ms)
+    charged = await processor.charge(ChargeRequest(record.marker, record.amount, "USD", SUCCESS, "test"))
+    assert isinstance(charged, Charged)
+    await store.update(
+        record,
+        "gone",
+        now_ms,
+        release=True,
+        state=PendingState.CHARGED,
+        transaction_id=charged.transaction_id,
+    )
+    await redis.aclose()
+    await server.stop()  # a restart of Redis (it fsyncs the AOF on a clean stop; everysec otherwise)
+    await server.start()
+    redis = Redis.from_url(server.url)
+    services = PaymentServices(PendingPayments(redis, prefix), TestProcessor(redis, prefix))
+    async with httpx.AsyncClient(timeout=20) as http:
+        finishing = reconciler(
+            access.portal.settings, services, FhirClient(http, fhir_base_url), access.portal.auth
         )
-        await redis.aclose()
-        await server.stop()  # a restart of Redis (it fsyncs the AOF on a clean stop; everysec otherwise)
-        await server.start()
-        redis = Redis.from_url(server.url)
-        services = PaymentServices(PendingPayments(redis, prefix), TestProcessor(redis, prefix))
-        async with httpx.AsyncClient(timeout=20) as http:
-            finishing = reconciler(
-                access.portal.settings, services, FhirClient(http, fhir_base_url), access.portal.auth
-            )
-            assert (await finishing.run_once()).recorded == 1
-        await redis.aclose()
-    finally:
-        await server.close()
+        assert (await finishing.run_once()).recorded == 1
+    await redis.aclose()
     (recorded,) = recorded_payments(fhir_base_url, patient)
     assert recorded["identifier"][0]["value"] == charged.transaction_id
 

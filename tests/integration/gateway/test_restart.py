@@ -7,12 +7,11 @@ them, live in the same Redis the same way).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from fhir_client import FhirClient
 from gateway.audit import AuditWriter
@@ -26,14 +25,6 @@ INVITE = (
     'mutation($key: String!) { inviteProxy(email: "restart@example.test", accessLevel: READ_ONLY, '
     "idempotencyKey: $key) { __typename ... on ProxyInvited { proxyId } } }"
 )
-
-
-@pytest.fixture
-async def aof_redis() -> AsyncIterator[RedisServer]:
-    server = RedisServer(appendonly=True)
-    await server.start()
-    yield server
-    await server.close()
 
 
 async def test_sessions_idempotency_and_audit_notes_survive_a_redis_restart(

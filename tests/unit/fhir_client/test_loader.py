@@ -83,3 +83,5 @@ async def test_a_failed_entry_of_a_batch_fails_its_caller_only(fake) -> None:
     assert not isinstance(good, BaseException) and [r.id for r in good.matches] == ["p1"]
     assert getattr(failed, "status_code", None) == 400
     assert len(fake.requests) == 1 and fake.requests[0].method == "POST"
+    # One call upstream; what it held is counted by type, the failed entry too.
+    assert client.calls.calls == 1 and client.calls.batched == {"Patient": 1, "Observation": 1}
