@@ -169,6 +169,12 @@ def _hapi_pid() -> int | None:
     path = ROOT / "var" / "run" / f"fhir-server-{BENCH_FHIR_PORT}.pid"
     with contextlib.suppress(OSError, ValueError):
         return int(path.read_text().strip())
+    # A server started from another checkout: find it by its port argument.
+    wanted = f"--server.port={BENCH_FHIR_PORT}".encode()
+    for proc in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if proc.name.isdigit() and wanted in (proc / "cmdline").read_bytes().split(b"\0"):
+                return int(proc.name)
     return None
 
 

@@ -53,8 +53,16 @@ def _has_graphql(base: str) -> bool:
     return False
 
 
-def _script(*args: str) -> None:
-    subprocess.run([str(ROOT / "scripts" / args[0]), *args[1:]], check=True, cwd=ROOT)  # noqa: S603
+# In-memory H2 keeps the whole data set in HAPI's heap, and every run adds the AuditEvents of its requests
+# (about 9,000 after three runs filled the default 1 GB: full collections, then timeouts under load).
+HAPI_JAVA_OPTS = "-Xmx3g -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError"
+
+
+def _script(*args: str, env: dict[str, str] | None = None) -> None:
+    environment = {**os.environ, **(env or {})}
+    subprocess.run(  # noqa: S603
+        [str(ROOT / "scripts" / args[0]), *args[1:]], check=True, cwd=ROOT, env=environment
+    )
 
 
 @contextlib.contextmanager
@@ -69,7 +77,14 @@ def services(*, keep: bool = False) -> Iterator[Stack]:
     try:
         if not _answers(f"{base}/metadata"):
             _script(
-                "fhir_server.sh", "start", "--profile", "test", "--graphql", "--port", str(BENCH_FHIR_PORT)
+                "fhir_server.sh",
+                "start",
+                "--profile",
+                "test",
+                "--graphql",
+                "--port",
+                str(BENCH_FHIR_PORT),
+                env={"FHIR_SERVER_JAVA_OPTS": os.environ.get("FHIR_SERVER_JAVA_OPTS", HAPI_JAVA_OPTS)},
             )
             stack.started.append(("fhir_server.sh", BENCH_FHIR_PORT))
         elif not _has_graphql(base):
