@@ -174,9 +174,10 @@ async def test_thirty_seconds_without_the_ehr_lose_no_audit_note_and_never_hold_
             assert reply.codes == ["UPSTREAM_UNAVAILABLE"], reply.body
             assert reply.body["data"]["viewer"]["account"]["id"] == account.id  # the session still works
             await asyncio.sleep(0.5)
-        # Never longer than the deadline (plus the machine's slack); most at once, failed by the open breaker.
+        # Never longer than the deadline (plus the machine's slack). Between the breaker's probes (one a
+        # second, each waiting its read timeout) requests fail at once, without a connection to the EHR.
         assert max(waited) < 1.0 + 1.5, waited
-        assert sorted(waited)[len(waited) // 2] < 0.5, waited
+        assert sum(1 for seconds in waited if seconds < 0.25) >= len(waited) // 3, waited
         assert (await audited()) == before  # nothing could be written meanwhile
         relay.hold(False)
         deadline = loop.time() + 20
