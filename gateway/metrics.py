@@ -12,6 +12,8 @@ own operation name, never from data):
   ``portal_fhir_request_seconds{resource_type}``: upstream calls (fed by ``fhir_client``'s process-wide
   ``CallCounter``; retries count, calls refused by an open breaker do not; a ``batch`` Bundle of the
   client's batched GETs is one call of type ``-``);
+- ``portal_fhir_batched_total{resource_type, interaction, outcome}``: the GETs inside those Bundles, each by
+  its own type, so that upstream calls by type add up with the series above;
 - ``portal_active_sessions``: live sessions of every account (read from the session store when scraped:
   not ended, within both timeouts; the same in every process);
 - ``portal_audit_queue_depth``: audit notes waiting to be written to the EHR (``AuditQueue.length``).
