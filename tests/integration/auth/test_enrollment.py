@@ -30,6 +30,7 @@ from auth import (
     UsernameUnavailable,
 )
 from tests.integration.auth.helpers import FakeDirectory, SmtpSink, active_account
+from tests.support.logs import logged_text
 
 pytestmark = pytest.mark.integration
 
@@ -229,7 +230,7 @@ async def test_security_log_of_a_whole_journey_has_no_phi_or_secrets(
     assert {"password.reset_requested", "username.recovery_requested", "session.created"} <= events
     # Everything the gateway's process logs, except the test SMTP server's own protocol trace.
     ours = [r for r in caplog.records if not r.name.startswith("mail.")]
-    dumped = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in ours)
+    dumped = "\n".join(logged_text(r) for r in ours)
     for secret in (
         username,
         temporary,
