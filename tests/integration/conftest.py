@@ -1,16 +1,17 @@
 """Integration fixtures: the synthetic practice loaded into the real HAPI server once per session, the SMTP
-sink, and a Redis of a test's own with AOF persistence (for restarts)."""
+sink, a Redis of a test's own with AOF persistence (for restarts), and a relay to HAPI a test can cut."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit
 
 import pytest
 
 from fixtures import load_practice
 from tests.integration.auth.helpers import SmtpSink
-from tests.support.servers import RedisServer
+from tests.support.servers import RedisServer, TcpRelay
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +36,13 @@ async def aof_redis() -> AsyncIterator[RedisServer]:
     await server.start()
     yield server
     await server.close()
+
+
+@pytest.fixture
+async def fhir_relay(fhir_base_url: str) -> AsyncIterator[TcpRelay]:
+    """A relay to the test HAPI server, started (``relayed(fhir_base_url)`` is the base through it)."""
+    target = urlsplit(fhir_base_url)
+    relay = TcpRelay(target.hostname or "127.0.0.1", target.port or 80)
+    await relay.start()
+    yield relay
+    await relay.stop()

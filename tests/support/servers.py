@@ -131,6 +131,10 @@ class TcpRelay:
         self.connections = 0
         self.holding = False
 
+    def relayed(self, url: str) -> str:
+        """``url`` (the target's, e.g. the FHIR base) as reached through this relay."""
+        return str(httpx.URL(url).copy_with(host="127.0.0.1", port=self.port))
+
     def hold(self, holding: bool = True) -> None:
         """Fault injection: accept new connections but never answer (an EHR that hangs), or forward again."""
         self.holding = holding

@@ -149,30 +149,24 @@ async def test_the_access_log_shows_a_proxys_view_of_the_results(
 
 
 async def test_notes_wait_while_the_ehr_is_down_and_a_dead_writers_claim_is_taken_over(
-    access: AccessPortal, http: httpx.AsyncClient, fhir_base_url: str
+    access: AccessPortal, http: httpx.AsyncClient, fhir_base_url: str, fhir_relay: TcpRelay
 ) -> None:
     patient, token = access.family.patient("pat"), await warm(access, "pat")
-    target = httpx.URL(fhir_base_url)
-    relay = TcpRelay(target.host, target.port or 80)
+    relay, cut = fhir_relay, fhir_relay.relayed(fhir_base_url)  # the writer's way to the EHR
+    await relay.stop()  # the EHR is away for the writer
+    before = len(await _events(http, fhir_base_url, patient))
+    reply = await access.gql(RESULTS, {"id": patient}, token=token)  # patients are served meanwhile
+    assert "errors" not in reply.body, reply.body
+    dead = _writer(access, http, cut, consumer="dead-writer")
+    assert await dead.run_once() == 0  # claimed the notes, could not write them, never acknowledged
+    backlog = await dead.backlog()
+    assert backlog["pending"] >= 1
     await relay.start()
-    try:
-        cut = f"http://127.0.0.1:{relay.port}{target.path}"
-        await relay.stop()  # the EHR is away for the writer
-        before = len(await _events(http, fhir_base_url, patient))
-        reply = await access.gql(RESULTS, {"id": patient}, token=token)  # patients are served meanwhile
-        assert "errors" not in reply.body, reply.body
-        dead = _writer(access, http, cut, consumer="dead-writer")
-        assert await dead.run_once() == 0  # claimed the notes, could not write them, never acknowledged
-        backlog = await dead.backlog()
-        assert backlog["pending"] >= 1
-        await relay.start()
-        # A writer of another process takes the dead one's notes over (after claim_after; 0 here).
-        survivor = _writer(access, http, cut, consumer="survivor", claim_after=0)
-        assert await survivor.run_once() >= 1
-        assert len(await _events(http, fhir_base_url, patient)) > before
-        assert (await survivor.backlog())["pending"] == 0
-    finally:
-        await relay.stop()
+    # A writer of another process takes the dead one's notes over (after claim_after; 0 here).
+    survivor = _writer(access, http, cut, consumer="survivor", claim_after=0)
+    assert await survivor.run_once() >= 1
+    assert len(await _events(http, fhir_base_url, patient)) > before
+    assert (await survivor.backlog())["pending"] == 0
 
 
 async def test_a_killed_gateway_process_loses_no_queued_note(

@@ -7,12 +7,10 @@ PHI withheld while its access cannot be queued for audit.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from tests.integration.gateway.family import Family
 from tests.integration.gateway.portal import Portal
@@ -27,19 +25,10 @@ query($id: ID!) {
 """
 
 
-@pytest.fixture
-async def relay(fhir_base_url: str) -> AsyncIterator[TcpRelay]:
-    target = urlsplit(fhir_base_url)
-    relay = TcpRelay(target.hostname or "127.0.0.1", target.port or 80)
-    await relay.start()
-    yield relay
-    await relay.stop()
-
-
 async def test_an_ehr_that_hangs_gives_partial_data_then_the_breaker_stops_the_waiting(
-    start_portal: StartPortal, relay: TcpRelay, fhir_base_url: str, family: Family
+    start_portal: StartPortal, fhir_relay: TcpRelay, fhir_base_url: str, family: Family
 ) -> None:
-    base = f"http://127.0.0.1:{relay.port}{urlsplit(fhir_base_url).path}"
+    base = fhir_relay.relayed(fhir_base_url)
     async with start_portal(
         fhir_base=base,
         fhir_read_timeout=0.5,
@@ -54,9 +43,9 @@ async def test_an_ehr_that_hangs_gives_partial_data_then_the_breaker_stops_the_w
         variables = {"id": family.patient("pat")}
         assert "errors" not in (await portal.gql(DASHBOARD, variables, token=token)).body  # scope cached now
 
-        await relay.stop()  # drops the pool's open connections; new ones are accepted and never answered
-        relay.hold()
-        await relay.start()
+        await fhir_relay.stop()  # drops the pool's open connections; new ones are accepted and never answered
+        fhir_relay.hold()
+        await fhir_relay.start()
         hung = await portal.gql(DASHBOARD, variables, token=token)
         body = hung.body
         assert body["data"]["viewer"]["account"]["id"] == account.id  # what needs no EHR still answers
@@ -64,13 +53,14 @@ async def test_an_ehr_that_hangs_gives_partial_data_then_the_breaker_stops_the_w
         assert {e["extensions"]["code"] for e in body["errors"]} == {"UPSTREAM_UNAVAILABLE"}
         assert all(e["path"][0] == "patient" for e in body["errors"])
         # The breaker is open now: the next requests fail at once, without a connection to the EHR.
-        seen = relay.connections
+        seen = fhir_relay.connections
         for _ in range(3):
             again = await portal.gql(DASHBOARD, variables, token=token)
             assert again.codes == ["UPSTREAM_UNAVAILABLE"]
-        assert relay.connections == seen
+        assert fhir_relay.connections == seen
 
-        relay.hold(False)  # the EHR is back; after reset_after one probe goes through and closes the breaker
+        # The EHR is back; after reset_after one probe goes through and closes the breaker.
+        fhir_relay.hold(False)
         await asyncio.sleep(1.1)
         for _ in range(20):
             recovered = await portal.gql(DASHBOARD, variables, token=token)
@@ -82,16 +72,16 @@ async def test_an_ehr_that_hangs_gives_partial_data_then_the_breaker_stops_the_w
 
 
 async def test_an_ehr_that_is_gone_is_upstream_unavailable_and_readiness_says_so(
-    start_portal: StartPortal, relay: TcpRelay, fhir_base_url: str, family: Family
+    start_portal: StartPortal, fhir_relay: TcpRelay, fhir_base_url: str, family: Family
 ) -> None:
-    base = f"http://127.0.0.1:{relay.port}{urlsplit(fhir_base_url).path}"
+    base = fhir_relay.relayed(fhir_base_url)
     async with start_portal(fhir_base=base) as portal:
         account = await portal.account(
             "pat", patient_id=family.patient("pat"), person_id=family.person("pat")
         )
         token = (await portal.auth.sessions.create(account.id)).token
         assert "errors" not in (await portal.gql(DASHBOARD, {"id": family.patient("pat")}, token=token)).body
-        await relay.stop()
+        await fhir_relay.stop()
         gone = await portal.gql(DASHBOARD, {"id": family.patient("pat")}, token=token)
         assert gone.body["data"]["viewer"] is not None and gone.codes == ["UPSTREAM_UNAVAILABLE"]
         ready = await portal.client.get("/readyz")
@@ -125,17 +115,17 @@ async def test_a_full_audit_queue_refuses_phi_access(start_portal: StartPortal, 
         assert refused.body["data"]["viewer"]["account"]["id"] == account.id
 
 
-async def test_it_is_all_plain_http(relay: TcpRelay) -> None:
+async def test_it_is_all_plain_http(fhir_relay: TcpRelay, fhir_base_url: str) -> None:
     # The relay used above really forwards (a guard against a test that passes because nothing connects).
     async with httpx.AsyncClient(timeout=5) as client:
-        reply = await client.get(f"http://127.0.0.1:{relay.port}/fhir/metadata", params={"_summary": "true"})
-    assert reply.status_code == 200 and relay.connections >= 1
+        reply = await client.get(f"{fhir_relay.relayed(fhir_base_url)}/metadata", params={"_summary": "true"})
+    assert reply.status_code == 200 and fhir_relay.connections >= 1
 
 
 async def test_thirty_seconds_without_the_ehr_lose_no_audit_note_and_never_hold_a_patient_up(
-    start_portal: StartPortal, relay: TcpRelay, fhir_base_url: str, family: Family
+    start_portal: StartPortal, fhir_relay: TcpRelay, fhir_base_url: str, family: Family
 ) -> None:
-    base = f"http://127.0.0.1:{relay.port}{urlsplit(fhir_base_url).path}"
+    base = fhir_relay.relayed(fhir_base_url)
     patient = family.patient("pat")
     async with (
         start_portal(
@@ -161,9 +151,9 @@ async def test_thirty_seconds_without_the_ehr_lose_no_audit_note_and_never_hold_
         before = await audited()
         served = await portal.gql(DASHBOARD, {"id": patient}, token=token)  # its notes wait in the queue
         assert "errors" not in served.body, served.body
-        await relay.stop()
-        relay.hold()  # the EHR hangs: without the breaker every request would wait its deadline
-        await relay.start()
+        await fhir_relay.stop()
+        fhir_relay.hold()  # the EHR hangs: without the breaker every request would wait its deadline
+        await fhir_relay.start()
         loop = asyncio.get_running_loop()
         waited: list[float] = []
         outage_ends = loop.time() + 30
@@ -179,7 +169,7 @@ async def test_thirty_seconds_without_the_ehr_lose_no_audit_note_and_never_hold_
         assert max(waited) < 1.0 + 1.5, waited
         assert sum(1 for seconds in waited if seconds < 0.25) >= len(waited) // 3, waited
         assert (await audited()) == before  # nothing could be written meanwhile
-        relay.hold(False)
+        fhir_relay.hold(False)
         deadline = loop.time() + 20
         while await audited() == before and loop.time() < deadline:
             await portal.gql(DASHBOARD, {"id": patient}, token=token)  # a request closes the breaker again

@@ -187,7 +187,7 @@ async def test_the_same_payment_at_the_same_moment_over_two_gateway_processes_ch
 
 
 async def test_charged_then_fhir_down_ends_in_one_recorded_payment_and_no_second_charge(
-    access: AccessPortal, office: Billing, fhir_base_url: str
+    access: AccessPortal, office: Billing, fhir_base_url: str, fhir_relay: TcpRelay
 ) -> None:
     patient, key = access.family.patient("pat"), new_key()
     await office.token("pat")
@@ -206,15 +206,12 @@ async def test_charged_then_fhir_down_ends_in_one_recorded_payment_and_no_second
     assert (await office.pay(patient, "25.00"))["__typename"] == "AmountExceedsBalance"
     assert len(await office.charges()) == 1 and recorded_payments(fhir_base_url, patient) == []
 
-    relay = TcpRelay("127.0.0.1", int(httpx.URL(fhir_base_url).port or 80))
+    await fhir_relay.stop()  # the EHR is still away for the reconciler
     async with httpx.AsyncClient(timeout=5) as http:
-        away = _reconciler(access, FhirClient(http, f"http://127.0.0.1:{relay.port}/fhir"))
-        assert (await away.run_once()).waiting == 1  # the EHR is still away: it stays pending
-        await relay.start()
-        try:
-            report = await away.run_once()
-        finally:
-            await relay.stop()
+        away = _reconciler(access, FhirClient(http, fhir_relay.relayed(fhir_base_url)))
+        assert (await away.run_once()).waiting == 1  # it stays pending
+        await fhir_relay.start()
+        report = await away.run_once()
     assert (report.recorded, report.waiting) == (1, 0)
     (recorded,) = recorded_payments(fhir_base_url, patient)
     assert recorded["paymentAmount"]["value"] == 25.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -20,15 +19,6 @@ async def redis_server() -> AsyncIterator[RedisServer]:
     await server.close()
 
 
-@pytest.fixture
-async def fhir_relay(fhir_base_url: str) -> AsyncIterator[TcpRelay]:
-    target = urlsplit(fhir_base_url)
-    relay = TcpRelay(target.hostname or "127.0.0.1", target.port or 80)
-    await relay.start()
-    yield relay
-    await relay.stop()
-
-
 async def _ready(client: httpx.AsyncClient) -> tuple[int, dict[str, str]]:
     response = await client.get("/readyz")
     return response.status_code, response.json()["checks"]
@@ -37,9 +27,8 @@ async def _ready(client: httpx.AsyncClient) -> tuple[int, dict[str, str]]:
 async def test_readiness_follows_redis_and_fhir(
     redis_server: RedisServer, fhir_relay: TcpRelay, fhir_base_url: str
 ) -> None:
-    path = urlsplit(fhir_base_url).path
     settings = gateway_settings(
-        "test", f"http://127.0.0.1:{fhir_relay.port}{path}", redis_server.url, readiness_timeout=2.0
+        "test", fhir_relay.relayed(fhir_base_url), redis_server.url, readiness_timeout=2.0
     )
     async with running_gateway(settings) as base, httpx.AsyncClient(base_url=base, timeout=10) as client:
         assert (await client.get("/healthz")).status_code == 200
