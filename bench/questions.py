@@ -187,7 +187,7 @@ def dashboard(patient: str, now: datetime, balance: str, medications: str = MEDI
         "&_include=DiagnosticReport:result&_include=DiagnosticReport:performer",
         f"MedicationRequest?patient=Patient/{patient}&status=active&_include=MedicationRequest:requester",
         f"Communication?recipient=Patient/{patient}&received:missing=true&_summary=count",
-        f"Invoice?patient=Patient/{patient}&status=issued&_sort=date&_count=100&_include=Invoice:account"
+        f"Invoice?patient=Patient/{patient}&status=issued&_sort=date&_count=100"
         "&_revinclude=Task:based-on&_revinclude:iterate=PaymentReconciliation:request",
     )
     hapi = f"""{{ id name {{ family given }} birthDate

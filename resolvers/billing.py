@@ -58,12 +58,10 @@ class Ledger:
     Attributes:
         invoices: The issued Invoices, oldest first.
         recorded: The payments, what each statement got, and the markers of those the gateway made.
-        accounts: The billing Accounts the statements name.
     """
 
     invoices: tuple[Resource, ...]
     recorded: bv.Recorded
-    accounts: tuple[Resource, ...]
 
     def owed(self, currency: str) -> Decimal:
         return bv.owed(self.invoices, self.recorded.paid, currency)
@@ -87,12 +85,11 @@ class PendingPaymentValue:
 
 
 async def read_ledger(guard: PatientGuard, currency: str) -> Ledger:
-    """The patient's issued statements with their payments and Accounts: one search (more only past 100
+    """The patient's issued statements with their payments: one search (more only past 100
     issued statements; past 2,100 an error rather than a balance of part of them)."""
     page = await guard.search(
         "Invoice",
         {"status": "issued"},
-        include=["Invoice:account"],
         revinclude=["Task:based-on"],
         revinclude_iterate=["PaymentReconciliation:request"],
         count=LEDGER_PAGE,
@@ -111,7 +108,6 @@ async def read_ledger(guard: PatientGuard, currency: str) -> Ledger:
     return Ledger(
         invoices=tuple(matches),
         recorded=bv.recorded(included, currency, MARKER_SYSTEM),
-        accounts=tuple({r.id: r for r in included if r.resource_type == "Account"}.values()),
     )
 
 
@@ -169,7 +165,8 @@ async def statement_page(
     page = await paging.fetch(guard, await ctx.cursors(), query, first=first, after=after, want_total=total)
     currency = ctx.practice.billing_currency
     paid = bv.recorded(page.included, currency, MARKER_SYSTEM).paid
-    return page.convert(lambda r: bv.statement_value(r, guard.patient_id, paid, page.included, currency))
+    documents = bv.statement_documents(page.included)
+    return page.convert(lambda r: bv.statement_value(r, guard.patient_id, paid, documents, currency))
 
 
 async def get_statement(ctx: RequestContext, invoice_id: str) -> bv.StatementValue | None:
@@ -179,7 +176,8 @@ async def get_statement(ctx: RequestContext, invoice_id: str) -> bv.StatementVal
         return None
     currency = ctx.practice.billing_currency
     paid = bv.recorded(found.included, currency, MARKER_SYSTEM).paid
-    return bv.statement_value(found.resource, found.guard.patient_id, paid, found.included, currency)
+    documents = bv.statement_documents(found.included)
+    return bv.statement_value(found.resource, found.guard.patient_id, paid, documents, currency)
 
 
 async def payment_page(
@@ -228,10 +226,8 @@ def viewer_reference(grant: Grant) -> str:
 
 
 def may_pay(ctx: RequestContext, grant: Grant, accounts: tuple[Resource, ...]) -> bool:
-    """Whether the viewer may pay this patient's bills: the capability (SELF, or a proxy where the practice
-    allows it) and, for a proxy, being the billing Account's guarantor (docs/billing.md, "Who pays")."""
-    if Capability.PAY not in ctx.practice.capabilities(grant):
-        return False
+    """Whether a viewer with the PAY capability (the guard decided it) may pay: the patient always; a proxy
+    only as the billing Account's guarantor (docs/billing.md, "Who pays")."""
     if not grant.is_proxy:
         return True
     today = ctx.practice.local(ctx.auth.clock.now()).date()

@@ -206,16 +206,19 @@ def payment_value(
 
 
 def statement_value(
-    invoice: Resource, patient_id: str, paid: Mapping[str, Decimal], index: Sequence[Resource], currency: str
+    invoice: Resource,
+    patient_id: str,
+    paid: Mapping[str, Decimal],
+    documents: Mapping[str, Resource],
+    currency: str,
 ) -> StatementValue | None:
-    """An issued or balanced Invoice as a statement, with what was paid against it and its uploaded PDF."""
+    """An issued or balanced Invoice as a statement, with what was paid against it and its uploaded PDF
+    (``documents``: ``statement_documents`` of the answer it came in)."""
     status = string(invoice.get("status"))
     if status not in SHOWN_STATEMENTS:
         return None
-    total_net = money(invoice.get("totalNet"), currency)
     lines = tuple(_line(item, currency) for item in objects(invoice.get("lineItem")))
-    if total_net is None and lines and all(line.net is not None for line in lines):
-        total_net = cents(sum((line.net.value for line in lines if line.net), ZERO), currency)
+    total_net = statement_total(invoice, currency, lines)
     paid_here = cents(paid.get(invoice.id, ZERO), currency)
     due = (total_net.value if total_net else ZERO) - paid_here.value
     return StatementValue(
@@ -232,7 +235,7 @@ def statement_value(
         amount_due=cents(max(due, ZERO) if status == "issued" else ZERO, currency),
         payment_terms=string(invoice.get("paymentTerms")),
         notes=tuple(t for t in (string(n.get("text")) for n in objects(invoice.get("note"))) if t),
-        document=_document(invoice, patient_id, index),
+        document=_document(documents.get(invoice.reference), patient_id),
     )
 
 
@@ -243,14 +246,36 @@ def statement_patient(invoice: Resource) -> str | None:
     return ref.removeprefix("Patient/") if ref and ref.startswith("Patient/") else None
 
 
+def statement_total(
+    invoice: Resource, currency: str, lines: Sequence[LineItemValue] | None = None
+) -> MoneyValue | None:
+    """What a statement asks for: its ``totalNet``, else the sum of its lines' nets when every line has one.
+
+    The one reading of a statement's amount: the statement list, the balance and a payment's allocation all
+    use it, so a statement never shows an amount the balance does not count.
+    """
+    total_net = money(invoice.get("totalNet"), currency)
+    if total_net is not None:
+        return total_net
+    if lines is None:
+        lines = tuple(_line(item, currency) for item in objects(invoice.get("lineItem")))
+    if lines and all(line.net is not None for line in lines):
+        return cents(sum((line.net.value for line in lines if line.net), ZERO), currency)
+    return None
+
+
+def open_amount(invoice: Resource, paid: Mapping[str, Decimal], currency: str) -> Decimal:
+    """What is still open on one statement: its total less the recorded payments against it."""
+    total = statement_total(invoice, currency)
+    return (total.value if total else ZERO) - paid.get(invoice.id, ZERO)
+
+
 def owed(invoices: Iterable[Resource], paid: Mapping[str, Decimal], currency: str) -> Decimal:
-    """The balance rule: the issued statements' totalNet minus the recorded payments against them."""
-    total = ZERO
-    for invoice in invoices:
-        if invoice.get("status") != "issued":
-            continue
-        net = money(invoice.get("totalNet"), currency)
-        total += (net.value if net else ZERO) - paid.get(invoice.id, ZERO)
+    """The balance rule: the issued statements' totals minus the recorded payments against them."""
+    total = sum(
+        (open_amount(invoice, paid, currency) for invoice in invoices if invoice.get("status") == "issued"),
+        ZERO,
+    )
     return total.quantize(CENT)
 
 
@@ -304,19 +329,23 @@ def _period(invoice: Resource) -> dt.PeriodValue | None:
     return None
 
 
-def _document(invoice: Resource, patient_id: str, index: Sequence[Resource]) -> StatementDocumentValue | None:
-    # The newest current DocumentReference that names this Invoice in context.related.
-    found = [
-        r
-        for r in index
-        if r.resource_type == "DocumentReference"
-        and r.get("status") == "current"
-        and invoice.reference in dt.references(_related(r))
-    ]
-    found.sort(key=lambda r: string(r.get("date")) or "", reverse=True)
-    if not found:
+def statement_documents(included: Iterable[Resource]) -> dict[str, Resource]:
+    """Each Invoice's PDF among an answer's resources: the newest current DocumentReference naming it in
+    ``context.related``, by Invoice reference (read once per answer, not once per statement)."""
+    newest: dict[str, Resource] = {}
+    for r in included:
+        if r.resource_type != "DocumentReference" or r.get("status") != "current":
+            continue
+        for invoice in dt.references(_related(r)):
+            known = newest.get(invoice)
+            if known is None or (string(r.get("date")) or "") > (string(known.get("date")) or ""):
+                newest[invoice] = r
+    return newest
+
+
+def _document(holder: Resource | None, patient_id: str) -> StatementDocumentValue | None:
+    if holder is None:
         return None
-    holder = found[0]
     attachment = next(
         (a for c in objects(holder.get("content")) if isinstance(a := c.get("attachment"), Mapping)), {}
     )

@@ -298,10 +298,7 @@ def _allocate(
     left: Decimal = amount
     parts: list[tuple[str, Decimal]] = []
     for invoice in invoices:
-        net = bv.money(invoice.get("totalNet"), currency)
-        open_here = (
-            (net.value if net else bv.ZERO) - paid.get(invoice.id, bv.ZERO) - going.get(invoice.id, bv.ZERO)
-        )
+        open_here = bv.open_amount(invoice, paid, currency) - going.get(invoice.id, bv.ZERO)
         take = min(left, open_here)
         if take > 0:
             parts.append((invoice.id, take))

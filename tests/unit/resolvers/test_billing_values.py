@@ -109,7 +109,7 @@ def test_a_statement_shows_its_lines_and_what_is_due() -> None:
             },
         ],
     )
-    statement = bv.statement_value(invoice, "p1", {"a": Decimal("10.00")}, [], "USD")
+    statement = bv.statement_value(invoice, "p1", {"a": Decimal("10.00")}, {}, "USD")
     assert statement is not None
     assert [line.net for line in statement.line_items] == [
         bv.MoneyValue(Decimal("35.25"), "USD"),
@@ -118,16 +118,17 @@ def test_a_statement_shows_its_lines_and_what_is_due() -> None:
     assert statement.line_items[1].sequence is None  # malformed upstream data is skipped, not fatal
     assert statement.total_net == bv.MoneyValue(Decimal("43.44"), "USD")  # no totalNet: the lines' sum
     assert statement.amount_due.value == Decimal("33.44") and statement.number == "MGFM-1"
+    # The balance counts what the statement shows: the same lines' sum, less what was paid.
+    assert bv.owed([invoice], {"a": Decimal("10.00")}, "USD") == statement.amount_due.value
     assert statement.period is not None and statement.period.start == "2026-11-01"
-    assert bv.statement_value(_invoice("a", 5, "balanced"), "p1", {}, [], "USD").amount_due.value == 0  # type: ignore[union-attr]
-    assert bv.statement_value(_invoice("a", 5, "cancelled"), "p1", {}, [], "USD") is None
+    assert bv.statement_value(_invoice("a", 5, "balanced"), "p1", {}, {}, "USD").amount_due.value == 0  # type: ignore[union-attr]
+    assert bv.statement_value(_invoice("a", 5, "cancelled"), "p1", {}, {}, "USD") is None
 
 
 def test_the_payable_balance_leaves_out_what_is_under_way_but_not_twice() -> None:
     ledger = Ledger(
         (_invoice("a", 30.0),),
         bv.recorded(_payment("pr", "t", ("a", 4.0), marker="lost"), "USD", MARKERS),
-        (),
     )
     records = [
         _pending("lost", "4.00", PendingState.CHARGED),  # in FHIR already (its answer was lost): once only
