@@ -35,6 +35,7 @@ from access import (
     COMPARTMENT,
     DIRECTORY_TYPES,
     LINKED,
+    RESTRICTED_LABELS,
     SHARED_CHANGES,
     Capability,
     Compartment,
@@ -232,6 +233,10 @@ class PatientGuard:
                 raise ValueError(f"the guard sets {name!r} itself")
         value = self.patient_id if compartment.param == "_id" else f"Patient/{self.patient_id}"
         given[compartment.param] = value
+        if self.grant.is_proxy:
+            # Restricted resources are never a proxy's (``_filter`` drops them too); leaving them out
+            # upstream keeps pages full, for every search of every feature.
+            given.setdefault("_security:not", list(RESTRICTED_LABELS))
         query = query_text(resource_type, self._fhir.encode_search(given, **options))
         with self._audited("search-type", resource_type, query) as seen:
             page = self._filter(await self._fhir.search(resource_type, given, **options))

@@ -34,7 +34,6 @@ from .message_values import (
     thread_value,
 )
 from .references import PractitionerValue
-from .release import hidden_labels
 from .values import HumanNameValue, human_names
 
 HAS = "_has:Communication:part-of:"
@@ -152,7 +151,6 @@ async def thread_messages(guard: PatientGuard, thread_id: str) -> list[Resource]
     params: SearchParams = {
         "part-of": f"Communication/{thread_id}",
         "status:not": ENTERED_IN_ERROR,
-        **hidden_labels(proxy=guard.grant.is_proxy),
     }
     page = await guard.search("Communication", params, count=paging.MAX_FIRST, sort=["sent"])
     found = list(page.matches)
@@ -193,7 +191,6 @@ async def unread_count(ctx: RequestContext, patient_id: str) -> int:
         "recipient": f"Patient/{guard.patient_id}",
         "received:missing": "true",
         "status:not": ENTERED_IN_ERROR,
-        **hidden_labels(proxy=guard.grant.is_proxy),
     }
     page = await guard.search(
         "Communication", params, count=paging.MAX_FIRST, include=["Communication:part-of"]

@@ -32,7 +32,6 @@ from fhir_client import FhirGone, Resource, SearchParams, encode_search
 from .cursors import CursorCodec
 from .errors import BadUserInput
 from .guard import DirectoryReader, GuardedPage, PatientGuard
-from .release import hidden_labels
 
 T = TypeVar("T")
 _TOKEN = re.compile(r"[^\s|,]{1,200}(\|[^\s|,]{0,100})?|\|[^\s|,]{1,100}")
@@ -171,8 +170,7 @@ class Page:
         edges = tuple(
             (edge.cursor, value) for edge in self.edges if (value := make(edge.resource)) is not None
         )
-        end = self.edges[-1].cursor() if self.edges else self.end
-        return Connection(edges, self.has_next, self.total, end)
+        return Connection(edges, self.has_next, self.total, self.end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +245,7 @@ async def fetch(
     """One connection page of ``query`` for the guard's patient (or the directory, whose cursors belong to the
     session alone).
 
-    For proxies the search also leaves out restricted resources (``release.hidden_labels``), for every list.
+    For proxies the guard also leaves out restricted resources upstream, for every search.
     Upstream: one search (or one paging link) per page; a second request only when ``totalCount`` is
     selected on a continuation page whose cursor does not carry the total.
     """
@@ -258,7 +256,7 @@ async def fetch(
     if at.url is None:
         page = await guard.search(
             spec.resource_type,
-            {**_upstream_params(guard, query), **query.moving},
+            {**query.params, **query.moving},
             count=size + at.skip if at.skip else size,
             total=want_total,
             sort=spec.sort,
@@ -292,12 +290,16 @@ async def fetch(
 
     edges = tuple(Edge(partial(cursor, at.skip + i + 1), resource) for i, resource in enumerate(taken))
     has_next = more_here or page.has_next
-    end = edges[-1].cursor() if edges else (cursor(len(visible)) if has_next else None)
+    end = cursor(len(visible)) if has_next and not edges else None
+    if edges:
+        last = edges[-1].cursor()
+        # The last edge's cursor is the end cursor: signed once, whether one or both are selected.
+        edges, end = (*edges[:-1], Edge(lambda: last, edges[-1].resource)), last
     return Page(edges, has_next, total, page.included, end)
 
 
 async def _count(guard: Source, query: ListQuery) -> int | None:
-    params = {**_upstream_params(guard, query), **query.moving}
+    params = {**query.params, **query.moving}
     counted: GuardedPage = await guard.search(query.spec.resource_type, params, count=1, total=True)
     return counted.total
 
@@ -305,11 +307,6 @@ async def _count(guard: Source, query: ListQuery) -> int | None:
 def _owner(source: Source) -> str:
     # Directory lists belong to no patient: their cursors are bound to the session alone.
     return source.patient_id if isinstance(source, PatientGuard) else ""
-
-
-def _upstream_params(source: Source, query: ListQuery) -> SearchParams:
-    proxy = isinstance(source, PatientGuard) and source.grant.is_proxy
-    return {**query.params, **hidden_labels(proxy=proxy)}
 
 
 def index(resources: Sequence[Resource]) -> dict[str, Resource]:

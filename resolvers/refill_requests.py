@@ -32,7 +32,6 @@ from .medications import (
     ref_id,
 )
 from .paging import Connection
-from .release import hidden_labels
 from .values import objects, string
 
 
@@ -118,7 +117,7 @@ class RefillPage:
         guard = self._guard
         page = await guard.search(
             "MedicationRequest",
-            {"_id": AnyOf(*self._wanted), **hidden_labels(proxy=guard.grant.is_proxy)},
+            {"_id": AnyOf(*self._wanted)},
             count=len(self._wanted),
             include=MEDICATIONS.include,
             revinclude=MEDICATIONS.revinclude,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from access import RESTRICTED_LABELS
 from fhir_client import AnyOf, ParamValue, Resource
 
 from .values import objects, string
@@ -43,11 +42,6 @@ def held(resource: Resource) -> bool:
 Params = dict[str, ParamValue | Sequence[ParamValue]]
 
 
-def hidden_labels(*, proxy: bool) -> Params:
-    """For proxies, the search parameter that leaves restricted (R, V) resources out upstream."""
-    return {"_security:not": list(RESTRICTED_LABELS)} if proxy else {}
-
-
 def search_params() -> Params:
-    """The FHIR search parameters that apply the rule upstream (``paging.fetch`` adds the labels)."""
+    """The FHIR search parameters that apply the rule upstream (the guard adds the labels for proxies)."""
     return {"status:not": AnyOf(*WITHHELD), "_tag:not": f"{HOLD_SYSTEM}|{HOLD_CODE}"}

@@ -21,7 +21,7 @@ import asyncio
 from dataclasses import dataclass
 
 from access import Capability
-from fhir_client import Prefixed, Resource, ge, le
+from fhir_client import Resource
 
 from . import datatypes as dt
 from . import paging, release
@@ -30,6 +30,7 @@ from .errors import BadUserInput
 from .guard import GuardedPage, PatientGuard
 from .observations import ObservationValue, observation_value
 from .references import References
+from .results import Filters
 
 PAGE = 100
 PAGES_PER_BATCH = 10
@@ -79,16 +80,8 @@ async def observation_trend(
     """
     _check(code, date_from, date_to)
     guard = await ctx.guard(patient_id, Capability.READ)
-    dates: list[Prefixed] = []
-    if date_from is not None:
-        dates.append(ge(date_from))
-    if date_to is not None:
-        dates.append(le(date_to))
-    filters: release.Params = {"code": code}
-    if dates:
-        filters["date"] = dates
-    query = TREND.query(filters)
-    params = {**query.params, **release.hidden_labels(proxy=guard.grant.is_proxy)}
+    query = TREND.query(Filters(code=code, date_from=date_from, date_to=date_to).params())
+    params = dict(query.params)
     first = await guard.search(TREND.resource_type, params, count=PAGE, total=True, sort=TREND.sort)
     if first.total is None:
         # A server that does not count: its own links, one page at a time (correct, only slower).

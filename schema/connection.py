@@ -71,12 +71,11 @@ class Connection(Generic[T]):
 
 def build(value: ConnectionValue[V], convert: Callable[[V], T]) -> Connection[T]:
     edges = [Edge(node=convert(node), _cursor=cursor) for cursor, node in value.edges]
-    # Past the last entry of the page, even one the resolver left out, so paging never gets stuck.
-    end = value.end if value.end is not None else (value.edges[-1][0]() if value.edges else None)
     return Connection(
         edges=edges,
         nodes=[edge.node for edge in edges],
-        page_info=PageInfo(has_next_page=value.has_next, end_cursor=end),
+        # Past the last entry of the page, even one the resolver left out (``Page.convert``).
+        page_info=PageInfo(has_next_page=value.has_next, end_cursor=value.end),
         total_count=value.total,
     )
 
