@@ -105,6 +105,16 @@ class Grant:
         """Any level but SELF (restricted labels are hidden)."""
         return self.level != Level.SELF
 
+    @property
+    def actor(self) -> str:
+        """Who the viewer is in this patient's record: the proxy's RelatedPerson, or the Patient.
+
+        The requester, sender, payer or audit agent of what the viewer does (``Type/id``).
+        """
+        if self.is_proxy and self.related_person_id:
+            return f"RelatedPerson/{self.related_person_id}"
+        return f"Patient/{self.patient_id}"
+
 
 @dataclass(frozen=True, slots=True)
 class AccessScope:

@@ -209,7 +209,7 @@ async def billing_account(ctx: RequestContext, patient_id: str) -> bv.AccountVal
     guard = await ctx.guard(patient_id, Capability.READ)
     accounts = await find_accounts(guard)
     today = ctx.practice.local(ctx.auth.clock.now()).date()
-    viewer = viewer_reference(guard.grant)
+    viewer = guard.grant.actor
     return bv.account_value(accounts[0], viewer, today) if accounts else None
 
 
@@ -218,20 +218,13 @@ async def find_accounts(guard: PatientGuard) -> tuple[Resource, ...]:
     return page.matches
 
 
-def viewer_reference(grant: Grant) -> str:
-    """The viewer as FHIR names them on the patient's bill: the Patient, or the proxy's RelatedPerson."""
-    if grant.is_proxy and grant.related_person_id:
-        return f"RelatedPerson/{grant.related_person_id}"
-    return f"Patient/{grant.patient_id}"
-
-
 def may_pay(ctx: RequestContext, grant: Grant, accounts: tuple[Resource, ...]) -> bool:
     """Whether a viewer with the PAY capability (the guard decided it) may pay: the patient always; a proxy
     only as the billing Account's guarantor (docs/billing.md, "Who pays")."""
     if not grant.is_proxy:
         return True
     today = ctx.practice.local(ctx.auth.clock.now()).date()
-    viewer = viewer_reference(grant)
+    viewer = grant.actor
     return any(g.is_viewer for a in accounts for g in bv.account_value(a, viewer, today).guarantors)
 
 

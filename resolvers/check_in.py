@@ -261,9 +261,7 @@ def _task(
 
 
 def _acting(guard: PatientGuard) -> dict[str, str]:
-    if guard.grant.is_proxy and guard.grant.related_person_id:
-        return {"reference": f"RelatedPerson/{guard.grant.related_person_id}"}
-    return {"reference": f"Patient/{guard.patient_id}"}
+    return {"reference": guard.grant.actor}
 
 
 def _done(

@@ -404,10 +404,7 @@ class PatientGuard:
         if self._audit is None or resource_type == AUDIT_TYPE:  # the audit is never audited itself
             yield seen
             return
-        audit, related = self._audit, self.grant.related_person_id
-        acting_as = (
-            f"RelatedPerson/{related}" if self.grant.is_proxy and related else f"Patient/{self.patient_id}"
-        )
+        audit, acting_as = self._audit, self.grant.actor
 
         def note(outcome: str) -> None:
             audit.note(

@@ -213,9 +213,7 @@ class Outgoing:
         grant = guard.grant
         if grant.is_proxy and not grant.related_person_id:
             raise ValueError("a proxy grant without its RelatedPerson")  # never attribute it to the patient
-        sender = (
-            f"RelatedPerson/{grant.related_person_id}" if grant.is_proxy else f"Patient/{guard.patient_id}"
-        )
+        sender = grant.actor
         return cls(
             guard,
             marker,

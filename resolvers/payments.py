@@ -37,7 +37,6 @@ from .billing import (
     may_pay,
     pending_value,
     read_ledger,
-    viewer_reference,
 )
 from .context import RequestContext
 from .errors import BadUserInput, ErrorCode, PublicError, WriteConflict
@@ -197,7 +196,7 @@ class _Attempt:
         record = PendingPayment(
             marker=self.marker,
             patient_id=self.guard.patient_id,
-            payer=viewer_reference(self.guard.grant),
+            payer=self.guard.grant.actor,
             amount=amount,
             currency=currency,
             allocation=_allocate(ledger.invoices, ledger.recorded.paid, going, amount, currency),

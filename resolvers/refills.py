@@ -202,11 +202,7 @@ def _task(
     now = ctx.practice.local(ctx.auth.clock.now()).isoformat(timespec="seconds")
     due = ctx.practice.business_days_after(ctx.auth.clock.now(), ctx.practice.refill_due_business_days)
     grant = guard.grant
-    requester = (
-        f"RelatedPerson/{grant.related_person_id}"
-        if grant.related_person_id
-        else f"Patient/{guard.patient_id}"
-    )
+    requester = grant.actor
     task: dict[str, Any] = {
         "resourceType": "Task",
         "identifier": [marker.identifier],

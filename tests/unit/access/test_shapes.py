@@ -85,3 +85,8 @@ def test_partial_birth_dates_fail_closed() -> None:
 
 def test_grants_carry_their_level_capabilities() -> None:
     assert Grant("p", Level.SELF).is_proxy is False and Grant("p", Level.READ_ONLY).is_proxy
+
+
+def test_a_grant_names_who_acts_the_proxy_through_its_related_person() -> None:
+    assert Grant("p", Level.SELF).actor == "Patient/p"
+    assert Grant("p", Level.SCHEDULING_MESSAGING, related_person_id="rp").actor == "RelatedPerson/rp"
