@@ -36,10 +36,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from pydantic import TypeAdapter
 from redis.asyncio import Redis
 
-from fhir_client import SearchParams
+from fhir_client import Resource, SearchParams
 
 from .errors import BadUserInput, Conflict, ErrorCode, PublicError
 from .problems import IdempotencyKeyReused
+from .values import objects, string
 from .viewer import require_viewer
 
 if TYPE_CHECKING:
@@ -107,6 +108,13 @@ class WriteMarker:
     def criteria(self) -> SearchParams:
         """The search that finds the resource again (``If-None-Exist`` of its create)."""
         return {"identifier": f"{MARKER_SYSTEM}|{self.value}"}
+
+    def marks(self, resource: Resource) -> bool:
+        """Whether ``resource`` carries this marker (an earlier attempt with this key wrote it)."""
+        return any(
+            string(i.get("system")) == MARKER_SYSTEM and string(i.get("value")) == self.value
+            for i in objects(resource.get("identifier"))
+        )
 
     def on(self, resource: Mapping[str, Any]) -> dict[str, Any]:
         """``resource`` with the marker added to its ``identifier`` list."""

@@ -221,7 +221,7 @@ class Orders:
 
     Args:
         refs: References of the page (its includes, then the loaders).
-        tasks: Renewal requests that came with the page (every Task focusing on its orders).
+        tasks: What came with the page; its renewal requests (Tasks of code renewal) are kept.
         may_request: The viewer's access includes ``REFILL`` (at this practice).
     """
 
@@ -271,7 +271,7 @@ def orders_of(ctx: RequestContext, guard: PatientGuard, included: Iterable[Resou
     resources = tuple(included)
     refs = References(guard, ctx.directory_reader(), paging.index(resources))
     may_request = Capability.REFILL in ctx.practice.capabilities(guard.grant)
-    return Orders(refs, (r for r in resources if is_renewal(r)), may_request)
+    return Orders(refs, resources, may_request)
 
 
 MEDICATIONS = paging.ListSpec(

@@ -26,7 +26,7 @@ from . import datatypes as dt
 from .context import RequestContext
 from .errors import BadUserInput, WriteConflict
 from .guard import NotInScope, PatientGuard
-from .idempotency import MARKER_SYSTEM, WriteMarker, idempotent
+from .idempotency import WriteMarker, idempotent
 from .ids import fhir_id
 from .medications import OPEN, RENEWAL_SYSTEM, NotRenewableReason, is_renewal, order_problem, ref_id
 from .permits import acting_for
@@ -160,7 +160,7 @@ async def _request_once(
     if order is None:
         raise NotInScope()
     requests = [task for task in page.included if is_renewal(task)]
-    mine = next((task for task in requests if _marked(task, marker)), None)
+    mine = next((task for task in requests if marker.marks(task)), None)
     if mine is not None:  # an earlier attempt with this key wrote it; its answer was lost
         return _requested(mine, order_id)
     problem = order_problem(order)
@@ -177,7 +177,7 @@ async def _request_once(
         written = await guard.create(task, if_none_exist=unique)
     except WriteConflict:
         return None
-    if written.status != 201 and not _marked(written.resource, marker):
+    if written.status != 201 and not marker.marks(written.resource):
         return AlreadyRequested(written.resource.id)  # another request for the order won this number
     return _requested(written.resource, order_id)
 
@@ -229,13 +229,6 @@ def _task(
         # A request about a restricted order is as sensitive as the order (hidden from proxies everywhere).
         task["meta"] = {"security": labels}
     return task
-
-
-def _marked(task: Resource, marker: WriteMarker) -> bool:
-    return any(
-        string(i.get("system")) == MARKER_SYSTEM and string(i.get("value")) == marker.value
-        for i in objects(task.get("identifier"))
-    )
 
 
 def _requested(task: Resource, order_id: str) -> RefillRequested:
