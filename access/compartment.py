@@ -127,8 +127,15 @@ DIRECTORY_TYPES = frozenset(
 """Shared, non-patient resources: readable without a patient, and allowed through as ``_include``s."""
 
 
-def belongs(resource: Resource, patient_id: str) -> bool:
-    """Whether ``resource`` is in the compartment of ``patient_id`` (unknown types never are)."""
+def belongs(
+    resource: Resource, patient_id: str, anchors: Mapping[str, Resource] | None = None
+) -> bool:
+    """Whether ``resource`` is in the compartment of ``patient_id`` (unknown types never are).
+
+    A ``LINKED`` type belongs only through one of ``anchors`` (``belongs_through``); with none, never.
+    """
+    if resource.resource_type in LINKED:
+        return belongs_through(resource, patient_id, anchors or {})
     if resource.resource_type == "Patient":
         return resource.id == patient_id
     compartment = COMPARTMENT.get(resource.resource_type)

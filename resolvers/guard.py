@@ -43,7 +43,6 @@ from access import (
     Level,
     SharedChange,
     belongs,
-    belongs_through,
     declared,
     holds,
     restricted,
@@ -357,12 +356,7 @@ class PatientGuard:
             raise Forbidden("This access is read-only.")
         # A linked type (a payment) is written only with the resource that places it, in one transaction.
         view = Resource(resource)
-        inside = (
-            belongs_through(view, self.patient_id, anchors or {})
-            if view.resource_type in LINKED
-            else belongs(view, self.patient_id)
-        )
-        if not inside:
+        if not belongs(view, self.patient_id, anchors):
             self._drop(view, "write-outside-compartment")
             raise ValueError("the guard writes only within the patient's compartment")
 
@@ -385,12 +379,7 @@ class PatientGuard:
     ) -> bool:
         if include and resource.resource_type in DIRECTORY_TYPES:
             return True
-        inside = (
-            belongs_through(resource, self.patient_id, anchors or {})
-            if resource.resource_type in LINKED
-            else belongs(resource, self.patient_id)
-        )
-        if not inside:
+        if not belongs(resource, self.patient_id, anchors):
             self._drop(resource, "outside-compartment")
             return False
         if self.grant.is_proxy and restricted(resource):
