@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from decimal import Decimal
 
 import pyotp
 import pytest
-from playwright.async_api import Route, expect
+from playwright.async_api import Page, Route, expect
 
 from auth import Account
 from auth.totp import code_at
@@ -80,6 +81,71 @@ async def test_a_trend_chart_of_blood_pressure(signed_in: Open) -> None:
     assert await chart.locator("tbody tr").count() >= 2
     await signed_in.tab.shot("portal-trend")
     signed_in.tab.assert_clean()
+
+
+async def test_a_slow_answer_to_an_earlier_choice_does_not_replace_the_chart(signed_in: Open) -> None:
+    page = signed_in.tab.page
+    late = await Late.answers(page, "query Trend", "29463-7")  # body weight, the dashboard's first chart
+    await page.reload()
+    await late.asked()
+    await page.get_by_label("Measurement").select_option(label="Blood pressure")
+    chart = page.locator("#trend-chart")
+    await expect(chart.get_by_role("img")).to_have_accessible_name(re.compile(r"Blood pressure.*results"))
+    await late.answer()
+    await expect(chart.get_by_role("img")).to_have_accessible_name(re.compile(r"Blood pressure.*results"))
+    signed_in.tab.assert_clean()
+
+
+async def test_a_slow_answer_for_the_family_member_chosen_before_is_dropped(signed_in: Open) -> None:
+    page = signed_in.tab.page
+    late = await Late.answers(page, "query Dashboard", "pat-leo-lopez")
+    await page.get_by_label("Viewing the record of").select_option(value="pat-leo-lopez")
+    await late.asked()
+    await page.get_by_label("Viewing the record of").select_option(value="pat-maria-lopez")
+    await expect(page.locator("#notice")).to_contain_text("Now viewing Maria Lopez")  # her page is drawn
+    owed = await page.locator("#balance-owed").text_content()
+    await late.answer()
+    await expect(page.get_by_role("heading", name="Welcome, Maria Lopez")).to_be_visible()
+    await expect(page.locator("#balance-owed")).to_have_text(owed or "")  # Maria's balance, Maria's pay form
+    signed_in.tab.assert_clean()
+
+
+@dataclass
+class Late:
+    """Holds back the gateway's answer to one GraphQL request of the page until the test lets it through."""
+
+    page: Page
+    held: asyncio.Event
+    release: asyncio.Event
+    answered: asyncio.Event
+
+    @classmethod
+    async def answers(cls, page: Page, *marks: str) -> Late:
+        """Hold the first request whose body holds every one of `marks` (the rest go through as usual)."""
+        late = cls(page, asyncio.Event(), asyncio.Event(), asyncio.Event())
+
+        async def hold(route: Route) -> None:
+            body = route.request.post_data or ""
+            if late.held.is_set() or not all(mark in body for mark in marks):
+                await route.fallback()
+                return
+            late.held.set()
+            response = await route.fetch()  # the gateway answers now; the page hears of it later
+            await late.release.wait()
+            await route.fulfill(response=response)
+            late.answered.set()
+
+        await page.route("**/graphql", hold)
+        return late
+
+    async def asked(self) -> None:
+        await asyncio.wait_for(self.held.wait(), 30)
+
+    async def answer(self) -> None:
+        """Let the answer through, and give the page a moment to read it (it parses the JSON, then draws)."""
+        self.release.set()
+        await asyncio.wait_for(self.answered.wait(), 30)
+        await self.page.evaluate("() => new Promise((done) => setTimeout(done, 200))")
 
 
 async def test_switching_to_a_family_member(signed_in: Open) -> None:

@@ -32,3 +32,16 @@ export async function gql(query, variables = {}, { background = false } = {}) {
 export function newKey() {
   return `portal-${crypto.randomUUID()}`;
 }
+
+/**
+ * Tickets for one part of the page that reloads: `const current = next()` before a request, and after it
+ * `current()` tells whether it is still the newest. A slower answer to an earlier choice (the first load,
+ * another family member) must never replace what the patient chose since.
+ */
+export function newest() {
+  let latest = 0;
+  return () => {
+    const mine = ++latest;
+    return () => mine === latest;
+  };
+}

@@ -1,5 +1,5 @@
 // The reference portal page: every call is one GraphQL operation of docs/operations (or a small variant).
-import { gql, newKey, SessionEnded, whenActive } from './api.js';
+import { gql, newest, newKey, SessionEnded, whenActive } from './api.js';
 import { IdleTimer } from './session.js';
 import { drawTrend } from './chart.js';
 import { mountBilling } from './billing.js';
@@ -7,6 +7,8 @@ import { mountBilling } from './billing.js';
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 60_000;
 const state = { patients: [], patientId: null, timer: null, challenge: null, poll: null };
+const patientTicket = newest();
+const trendTicket = newest();
 
 const SIGN_IN = `mutation SignIn($username: String!, $password: String!) {
   signIn(username: $username, password: $password) {
@@ -174,7 +176,9 @@ function access() {
 }
 
 async function loadPatient() {
+  const current = patientTicket();
   const data = await gql(DASHBOARD, { patientId: state.patientId });
+  if (!current()) return; // the viewer chose another family member meanwhile
   const patient = data.patient;
   $('app-title').textContent = access().accessLevel === 'SELF'
     ? `Welcome, ${fullName(patient.name)}`
@@ -202,8 +206,9 @@ async function loadPatient() {
 }
 
 async function loadTrend() {
+  const current = trendTicket();
   const data = await gql(TREND, { patientId: state.patientId, code: $('trend-code').value });
-  drawTrend($('trend-chart'), data.patient.observationTrend);
+  if (current()) drawTrend($('trend-chart'), data.patient.observationTrend);
 }
 
 async function loadRecipients() {

@@ -2,7 +2,9 @@
 // BillingSummary in docs/operations/billing.graphql) rather than part of the dashboard's: `billing` and
 // `balance` are non-null, so an error there would null the whole patient and blank the dashboard. When it
 // fails, this card says so and the rest of the page works as before.
-import { gql, newKey, SessionEnded } from './api.js';
+import { gql, newest, newKey, SessionEnded } from './api.js';
+
+const ticket = newest();
 
 const BALANCE = `query PortalBalance($patientId: ID!) { patient(id: $patientId) { billing {
   balance { owed { value currency } pending { value } payable { value currency } } viewerMayPay } } }`;
@@ -28,15 +30,18 @@ function line(text, attributes = {}) {
  * is the outcome of the payment just made.
  */
 export async function mountBilling(container, patientId, run, said = '') {
+  const current = ticket();
   let billing;
   try {
     billing = (await gql(BALANCE, { patientId })).patient.billing;
   } catch (error) {
     if (error instanceof SessionEnded) throw error; // the page signs out
+    if (!current()) return;
     container.replaceChildren(line('Your balance cannot be shown right now. Please try again later or call the office.'));
     container.dataset.billing = 'error';
     return;
   }
+  if (!current()) return; // another family member's balance was asked for since: never offer to pay this one
   const { owed, pending, payable } = billing.balance;
   const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: owed.currency });
   const shown = line(' due', { id: 'balance-owed' });
