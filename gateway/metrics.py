@@ -44,8 +44,6 @@ from .errors import error_response
 
 MAX_OPERATION_NAMES = 200
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
-_OPERATION = re.compile(r"\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
-_COMMENT = re.compile(r"#[^\n\r]*")
 # Upstream calls take milliseconds to seconds; GraphQL operations up to the FHIR deadline.
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -110,12 +108,8 @@ class Metrics:
         )
         self.upstream = _UpstreamCounter(self)
 
-    def operation_label(self, name: str | None, document: str | None) -> str:
+    def operation_label(self, name: str | None) -> str:
         """The ``operation`` label: the operation's name, bounded in form and in number."""
-        if name is None and document:
-            # The document's first operation name (the one run when the request names none).
-            found = _OPERATION.search(_COMMENT.sub("", document))
-            name = found.group(2) if found else None
         if not name:
             return "anonymous"
         if not _NAME.match(name):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -31,9 +30,6 @@ from .devtools import graphiql_page
 from .errors import error_response
 from .metrics import Metrics
 from .settings import Settings
-
-# Whether a document starts with a mutation (after comments and white space): the operation type label.
-_MUTATION = re.compile(r"^(?:\s|#[^\n]*\n)*mutation\b")
 
 
 class GraphQLView(GraphQL[RequestContext, None]):
@@ -105,15 +101,20 @@ class GraphQLView(GraphQL[RequestContext, None]):
             request, request_adapter, request_data, context, root_value, sub_response
         )
         if self.metrics is not None and not isinstance(result, list):
-            name = self.metrics.operation_label(
-                getattr(request_data, "operation_name", None), getattr(request_data, "query", None)
-            )
+            # The operation that ran, as the parsed document says (schema/operation.py); a document that
+            # did not parse is labelled by the name the request gave, of type "unknown".
+            seen = context.operation
+            name = seen.name if seen else getattr(request_data, "operation_name", None)
             codes = [
                 str((error.extensions or {}).get("code", "INTERNAL"))
                 for error in getattr(result, "errors", None) or ()
             ]
-            kind = "mutation" if _MUTATION.match(getattr(request_data, "query", None) or "") else "query"
-            self.metrics.observe_operation(name, kind, time.perf_counter() - started, codes)
+            self.metrics.observe_operation(
+                self.metrics.operation_label(name),
+                seen.type if seen else "unknown",
+                time.perf_counter() - started,
+                codes,
+            )
         return result
 
     async def get_context(

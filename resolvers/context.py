@@ -27,6 +27,14 @@ from .practice import PracticeRules
 from .viewer import SessionState, Viewer, require_viewer
 
 
+@dataclass(frozen=True, slots=True)
+class OperationSeen:
+    """The operation a request runs: its type (``query``, ``mutation``, ``subscription``) and its name."""
+
+    type: str
+    name: str | None
+
+
 @dataclass(slots=True)
 class RequestContext:
     """What one GraphQL request may use. Built by the gateway for each request; never shared.
@@ -47,6 +55,8 @@ class RequestContext:
         add_header: Adds a header to the response (``Set-Cookie`` for sign-in and sign-out).
         cursor_key: The server secret that signs pagination cursors.
         payments: The pending-payment records and the card processor (``resolvers/pending_payments.py``).
+        operation: The operation that runs, once its document parsed (``schema/operation.py``); the
+            ``/metrics`` labels.
     """
 
     request_id: str
@@ -65,6 +75,7 @@ class RequestContext:
     cursor_key: bytes = field(default=b"", repr=False)
     _scoped: asyncio.Future[tuple[Viewer, AccessScope]] | None = field(default=None, init=False, repr=False)
     payments: PaymentServices | None = None
+    operation: OperationSeen | None = None
 
     def identity_directory(self) -> FhirPatientDirectory:
         """Identity reads of any Patient (name, birth date, phone, email) and the enrollment Consent write.

@@ -22,6 +22,7 @@ from .documents import CachedDocuments, DocumentCache
 from .errors import PortalSchema, PublicErrors
 from .limits import DepthLimit, DocumentLimits
 from .mutation import Mutation
+from .operation import SeeOperation
 from .query import Query
 from .timing import PhaseTimings
 
@@ -49,6 +50,7 @@ def build_schema(settings: SchemaSettings) -> PortalSchema:
             max_repeated_fields=settings.max_repeated_fields,
         ),
         partial(ConnectionArguments, documents=documents),
+        SeeOperation,
         # Before PublicErrors, so it finishes after it (extensions unwind in reverse): its own error is final.
         AuditFlush,
         partial(PublicErrors, hide_schema=not settings.development),

@@ -73,6 +73,18 @@ async def test_operation_names_are_bounded(start_portal: StartPortal) -> None:
         assert re.search(r'portal_graphql_operations_total\{operation="Named",type="mutation"\} 1\.0', text)
 
 
+async def test_an_operation_is_labelled_by_the_one_that_ran(start_portal: StartPortal) -> None:
+    document = "query First { __typename }\nmutation Second { signOut { __typename } }"
+    async with start_portal(metrics_allow=["127.0.0.0/8"]) as portal:
+        ran = await portal.client.post("/graphql", json={"query": document, "operationName": "Second"})
+        assert ran.json()["data"]["signOut"]["__typename"]
+        await portal.client.post("/graphql", json={"query": "{ patient(", "operationName": "Broken"})
+        text = (await portal.client.get("/metrics")).text
+        assert re.search(r'portal_graphql_operations_total\{operation="Second",type="mutation"\} 1\.0', text)
+        assert 'operation="First"' not in text  # the document's first operation did not run
+        assert re.search(r'portal_graphql_operations_total\{operation="Broken",type="unknown"\} 1\.0', text)
+
+
 async def test_outside_development_metrics_answer_only_the_allowed_addresses(
     start_portal: StartPortal,
 ) -> None:
