@@ -44,6 +44,7 @@ from .ids import created_id, fhir_id
 from .permits import acting_for
 from .problems import IdempotencyKeyReused, NotPermitted
 from .slots import check_window
+from .text import optional_text
 from .values import human_names, string
 
 MAX_REASON = 500
@@ -106,14 +107,12 @@ def reason_text(reason: str | None, *, required: bool = False) -> str | None:
     """The reason as the patient typed it (trimmed), at most 500 characters.
 
     Raises:
-        BadUserInput: Too long, or missing when required.
+        BadUserInput: Too long, missing when required, or with a control character (``resolvers/text.py``).
     """
-    text = (reason or "").strip()
-    if len(text) > MAX_REASON:
-        raise BadUserInput(f"reason: at most {MAX_REASON} characters")
-    if required and not text:
+    text = optional_text("reason", reason, MAX_REASON)
+    if required and text is None:
         raise BadUserInput("reason: say briefly what the visit is for")
-    return text or None
+    return text
 
 
 async def book(

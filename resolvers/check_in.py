@@ -37,6 +37,7 @@ from .idempotency import WriteMarker, idempotent
 from .ids import created_id, fhir_id
 from .permits import acting_for
 from .problems import IdempotencyKeyReused, NotPermitted
+from .text import optional_text
 from .values import objects, string
 
 MAX_ANSWERS = 30
@@ -89,7 +90,8 @@ def checked_answers(answers: Sequence[Answer]) -> list[Answer]:
     """The answers, trimmed, of a sane shape (what they answer is checked against the Questionnaire later).
 
     Raises:
-        BadUserInput: Too many answers, a malformed question id, or a text too long.
+        BadUserInput: Too many answers, a malformed question id, or a text too long or with a control
+            character.
     """
     if len(answers) > MAX_ANSWERS:
         raise BadUserInput(f"answers: at most {MAX_ANSWERS}")
@@ -97,9 +99,7 @@ def checked_answers(answers: Sequence[Answer]) -> list[Answer]:
     for answer in answers:
         if not _LINK_ID.fullmatch(answer.question_id):
             raise BadUserInput("answers.questionId: not a question id")
-        text = answer.text.strip() if answer.text is not None else None
-        if text is not None and len(text) > MAX_TEXT:
-            raise BadUserInput(f"answers.text: at most {MAX_TEXT} characters")
+        text = optional_text("answers.text", answer.text, MAX_TEXT)
         out.append(Answer(answer.question_id, text, answer.yes))
     return out
 

@@ -25,6 +25,7 @@ from .errors import BadUserInput
 from .guard import PatientGuard
 from .idempotency import WriteMarker
 from .ids import fhir_id
+from .text import required_text
 
 MESSAGE_TOPIC_SYSTEM = "urn:portal-gateway:message-topic"
 TASK_SYSTEM = "urn:portal-gateway:task"
@@ -50,12 +51,12 @@ def part(marker: WriteMarker, name: str) -> WriteMarker:
 def checked_text(text: str, limit: int) -> str:
     """The message text, unchanged, or BAD_USER_INPUT: blank, longer than ``limit`` characters, or with
     characters FHIR strings may not hold (controls other than tab and line breaks; lone surrogates)."""
-    return _checked("text", text, limit, breaks=True, blank="write a message")
+    return required_text("text", text, limit, blank="write a message")
 
 
 def checked_topic(topic: str) -> str:
     """A new thread's subject line: one line of at most 200 characters."""
-    return _checked("topic", topic, MAX_TOPIC, breaks=False, blank="give the message a subject")
+    return required_text("topic", topic, MAX_TOPIC, blank="give the message a subject", one_line=True)
 
 
 def checked_attachment_ids(ids: Sequence[str], limit: int) -> tuple[str, ...]:
@@ -180,19 +181,6 @@ def created_id(location: str | None) -> str:
     if len(parts) >= 2 and parts[-1]:
         return parts[-1]
     raise ValueError("the server did not say where it created the resource")
-
-
-def _checked(name: str, value: str, limit: int, *, breaks: bool, blank: str) -> str:
-    if not value.strip():
-        raise BadUserInput(f"{name}: {blank}")
-    if len(value) > limit:
-        raise BadUserInput(f"{name}: at most {limit} characters")
-    allowed = "\t\n\r" if breaks else ""
-    for char in value:
-        point = ord(char)
-        if (point < 32 and char not in allowed) or point == 0x7F or 0xD800 <= point <= 0xDFFF:
-            raise BadUserInput(f"{name}: contains a control character or a broken one; remove it")
-    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from fhir_client import Resource
 
 from . import datatypes as dt
 from .context import RequestContext
-from .errors import BadUserInput, WriteConflict
+from .errors import WriteConflict
 from .guard import NotInScope, PatientGuard
 from .idempotency import WriteMarker, idempotent
 from .ids import fhir_id
@@ -32,6 +32,7 @@ from .medications import OPEN, RENEWAL_SYSTEM, NotRenewableReason, is_renewal, o
 from .permits import acting_for
 from .problems import IdempotencyKeyReused, NotPermitted
 from .refill_requests import RefillRequestState, due_date, state_of
+from .text import optional_text
 from .values import objects, string
 
 MAX_NOTE = 1000
@@ -93,17 +94,6 @@ RequestResult = RefillRequested | AlreadyRequested | NotRenewable | NotPermitted
 CancelResult = RefillRequestCancelled | RefillRequestClosed | NotPermitted
 
 
-def _checked_note(note: str | None) -> str | None:
-    if note is None or not note.strip():
-        return None
-    text = note.strip()
-    if len(text) > MAX_NOTE:
-        raise BadUserInput(f"pharmacyNote: at most {MAX_NOTE} characters")
-    if any(not (c.isprintable() or c in "\n\t") for c in text):
-        raise BadUserInput("pharmacyNote: only printable text and line breaks")
-    return text
-
-
 async def request_refill(
     ctx: RequestContext,
     patient_id: str,
@@ -119,7 +109,7 @@ async def request_refill(
     """
     patient = fhir_id(patient_id, "patientId")
     order_id = fhir_id(medication_request_id, "medicationRequestId")
-    note = _checked_note(pharmacy_note)
+    note = optional_text("pharmacyNote", pharmacy_note, MAX_NOTE)
     arguments = {"patientId": patient, "medicationRequestId": order_id, "pharmacyNote": note}
     return await idempotent(
         ctx,

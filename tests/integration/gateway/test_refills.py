@@ -239,7 +239,7 @@ async def test_another_patients_order_answers_like_a_missing_id(
         ({"order": "x" * 65}, "medicationRequestId must be"),
         ({"patient": "pat?_format=xml"}, "patientId must be"),
         ({"note": "x" * 5000}, "pharmacyNote: at most 1000 characters"),
-        ({"note": "bad\u0000note"}, "pharmacyNote: only printable text"),
+        ({"note": "bad\u0000note"}, "pharmacyNote: contains a control character"),
         ({"key": "short"}, "idempotencyKey:"),
     ],
 )

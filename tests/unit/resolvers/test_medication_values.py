@@ -115,7 +115,7 @@ def test_request_states_and_references() -> None:
         (("../x", "rx", None), "patientId must be"),
         (("pat", "rx?_format=xml", None), "medicationRequestId must be"),
         (("pat", "rx", "n" * 1001), "pharmacyNote: at most 1000"),
-        (("pat", "rx", "line\u2028break"), "pharmacyNote: only printable"),
+        (("pat", "rx", "escape\x1b[2J"), "pharmacyNote: contains a control character"),
     ],
 )
 async def test_bad_input_is_refused_before_anything_else(
