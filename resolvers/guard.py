@@ -215,8 +215,8 @@ class PatientGuard:
 
         Args:
             resource_type: A patient-compartment type.
-            params: Search parameters; the compartment parameter is set by the guard (a caller's value for it,
-                or for ``patient``/``subject``, is refused).
+            params: Search parameters; the compartment parameter and ``_security:not`` are set by the guard
+                (a caller's value for them, or for ``patient``/``subject``, is refused).
             **options: As for ``FhirClient.search``.
 
         Returns:
@@ -227,15 +227,19 @@ class PatientGuard:
         """
         compartment = _compartment(resource_type)
         given = dict(params or {})
-        for name in {compartment.param, "patient", "subject", "_id" if resource_type == "Patient" else ""}:
-            if name and name in given:
+        # The patient constraint and the label rule are the guard's: a caller cannot widen either.
+        owned = {compartment.param, "patient", "subject", "_security:not"}
+        if resource_type == "Patient":
+            owned.add("_id")
+        for name in owned:
+            if name in given:
                 raise ValueError(f"the guard sets {name!r} itself")
         value = self.patient_id if compartment.param == "_id" else f"Patient/{self.patient_id}"
         given[compartment.param] = value
         if self.grant.is_proxy:
             # Restricted resources are never a proxy's (``_filter`` drops them too); leaving them out
             # upstream keeps pages full, for every search of every feature.
-            given.setdefault("_security:not", list(RESTRICTED_LABELS))
+            given["_security:not"] = list(RESTRICTED_LABELS)
         query = query_text(resource_type, self._fhir.encode_search(given, **options))
         with self._audited("search-type", resource_type, query) as seen:
             page = self._filter(await self._fhir.search(resource_type, given, **options))

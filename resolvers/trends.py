@@ -21,7 +21,7 @@ import asyncio
 from dataclasses import dataclass
 
 from access import Capability
-from fhir_client import Resource
+from fhir_client import Resource, SearchParams
 
 from . import datatypes as dt
 from . import paging, release
@@ -81,7 +81,7 @@ async def observation_trend(
     _check(code, date_from, date_to)
     guard = await ctx.guard(patient_id, Capability.READ)
     query = TREND.query(Filters(code=code, date_from=date_from, date_to=date_to).params())
-    params = dict(query.params)
+    params = query.params
     first = await guard.search(TREND.resource_type, params, count=PAGE, total=True, sort=TREND.sort)
     if first.total is None:
         # A server that does not count: its own links, one page at a time (correct, only slower).
@@ -99,9 +99,7 @@ async def observation_trend(
     return TrendValue(code, _concept(points), _unit(points), points)
 
 
-async def _rest(
-    guard: PatientGuard, first: GuardedPage, params: release.Params, total: int
-) -> list[Resource]:
+async def _rest(guard: PatientGuard, first: GuardedPage, params: SearchParams, total: int) -> list[Resource]:
     """The whole series: the first page plus the ``_offset`` pages in batches (or by ``next`` links)."""
     seen: dict[str, Resource] = {r.id: r for r in first.matches}
     if not first.has_next or total <= PAGE:

@@ -96,7 +96,9 @@ async def test_searches_carry_the_patient_constraint_the_guard_sets(
 ) -> None:
     f = access.family
     guard = await (await context_for("pat")).guard(f.patient("pat"), Capability.READ)
-    for params in ({"patient": "Patient/pat-maria-lopez"}, {"subject": "Patient/x"}):
+    # The label rule is the guard's too: a caller's own _security:not could let restricted labels through.
+    refused = ({"patient": "Patient/pat-maria-lopez"}, {"subject": "Patient/x"}, {"_security:not": "x|y"})
+    for params in refused:
         with pytest.raises(ValueError, match="the guard sets"):
             await guard.search("Condition", params)
     with pytest.raises(ValueError, match="not a patient-compartment type"):
