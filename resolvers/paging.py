@@ -288,14 +288,13 @@ async def fetch(
             payload |= {"u": at.url, "s": shown}
         return codec.encode(owner, payload)
 
-    edges = tuple(Edge(partial(cursor, at.skip + i + 1), resource) for i, resource in enumerate(taken))
     has_next = more_here or page.has_next
-    end = cursor(len(visible)) if has_next and not edges else None
-    if edges:
-        last = edges[-1].cursor()
+    edges = tuple(Edge(partial(cursor, at.skip + i + 1), resource) for i, resource in enumerate(taken[:-1]))
+    if taken:
         # The last edge's cursor is the end cursor: signed once, whether one or both are selected.
-        edges, end = (*edges[:-1], Edge(lambda: last, edges[-1].resource)), last
-    return Page(edges, has_next, total, page.included, end)
+        last = cursor(at.skip + len(taken))
+        return Page((*edges, Edge(lambda: last, taken[-1])), has_next, total, page.included, last)
+    return Page(edges, has_next, total, page.included, cursor(len(visible)) if has_next else None)
 
 
 async def _count(guard: Source, query: ListQuery) -> int | None:
